@@ -1,0 +1,46 @@
+// Package flow is flowlog's connection table: a deterministic state machine
+// that turns decoded packets into Zeek conn.log records.
+//
+// # Usage
+//
+// The caller owns the loop. For each decoded frame it calls Packet, then
+// reads Events; when the input is quiet it may call Advance with the current
+// time so that timeouts fire; at the end of input it calls Flush.
+//
+//	t := flow.New(flow.Defaults())
+//	for frame := range frames {
+//		dec.Decode(frame.LinkType, frame.TS, frame.Data, frame.WireLen, &pkt)
+//		t.Packet(&pkt)
+//		for _, ev := range t.Events() {
+//			if ev.Kind == flow.EventClosed {
+//				w.Write(ev.Conn) // a final conn.log record
+//			}
+//		}
+//	}
+//	t.Flush()
+//	// ... write t.Events() once more
+//
+// # Time
+//
+// Time is packet time (nanoseconds since the epoch), never the wall clock:
+// a replay gives the same records in the same order every time. Timers
+// (inactivity, TCP attempt/close/reset/linger) fire when Packet or Advance
+// moves the clock past them, before the packet is processed, as Zeek's timer
+// manager does.
+//
+// # Ownership and concurrency
+//
+// A Table is not safe for concurrent use: run one per worker goroutine and
+// send both directions of a flow to the same worker (Hash is symmetric). The
+// *Conn values in Events belong to the table and are valid until the next
+// call into it; copy what must outlive that. Packet does not keep the
+// decode.Packet or anything it points to.
+//
+// # Semantics
+//
+// The rules follow Zeek's own code: TCPSessionAdapter.cc and TCP_Endpoint
+// for TCP states, history letters and sizes from sequence numbers; the UDP
+// and ICMP analyzers; ConnSize for packet and IP byte counts; Conn.cc for
+// history and flips; conn_state() of base/protocols/conn/main.zeek (ConnState
+// here). Where flowlog departs from Zeek it says so next to the code.
+package flow

@@ -1,0 +1,111 @@
+package flow
+
+// History mask bits, as Zeek's TCP_Endpoint::HistoryMasks; responder bits are
+// shifted left by 16 so both directions share one uint32.
+const (
+	histSYN       = 0x1
+	histFIN       = 0x2
+	histRST       = 0x4
+	histFINRST    = 0x8
+	histData      = 0x10
+	histACK       = 0x20
+	histMultiFlag = 0x40
+)
+
+// scaled is a counter for the history letters that repeat on a logarithmic
+// scale (c, t, w, g): the letter is added when the count reaches 1, 10, 100...
+type scaled struct {
+	cnt, thresh uint32
+}
+
+// hit counts one more event and reports whether the letter must be added.
+func (s *scaled) hit() bool {
+	if s.thresh == 0 {
+		s.thresh = 1
+	}
+	s.cnt++
+	if s.cnt == s.thresh {
+		n := s.thresh * 10
+		if n <= s.thresh {
+			s.cnt = 0
+		} else {
+			s.thresh = n
+		}
+		return true
+	}
+	return false
+}
+
+// tcpEndpoint is one direction of a TCP connection, after Zeek's TCP_Endpoint.
+// Sequence numbers are kept as Zeek keeps them: 32-bit values plus wrap
+// counters, with a signed 64-bit start.
+type tcpEndpoint struct {
+	startSeq           int64
+	lastSeq, ackSeq    uint32
+	seqWraps, ackWraps uint32
+	histLastSYN        uint64
+	histLastFIN        uint64
+	histLastRST        uint64
+	window             uint32
+	windowAckSeq       uint32
+	windowSeq          uint32
+	state, prevState   EndpointState
+	finCnt             uint8 // saturating: only > 0 matters
+	didClose           bool
+	chk, rxmt, win0    scaled
+	gap                scaled
+	// reassembly emulation (gap detection): next expected relative seq of
+	// in-order data, and whether any data was seen.
+	deliveredTo uint64
+	undelivered bool
+}
+
+func (e *tcpEndpoint) toFull(seq, wraps uint32) uint64 { return uint64(wraps)<<32 + uint64(seq) }
+
+func (e *tcpEndpoint) toRelative(seq, wraps uint32) uint64 {
+	return e.toFull(seq, wraps) - uint64(e.startSeq)
+}
+
+func (e *tcpEndpoint) updateLastSeq(seq uint32) {
+	if seq < e.lastSeq {
+		e.seqWraps++
+	}
+	e.lastSeq = seq
+}
+
+func (e *tcpEndpoint) updateAckSeq(seq uint32) {
+	if seq < e.ackSeq {
+		e.ackWraps++
+	}
+	e.ackSeq = seq
+}
+
+func (e *tcpEndpoint) noDataAcked() bool {
+	ack := e.toFull(e.ackSeq, e.ackWraps)
+	start := uint64(e.startSeq)
+	return ack == start || ack == start+1
+}
+
+// size is Zeek's TCP_Endpoint::Size: bytes sent, from sequence numbers.
+func (e *tcpEndpoint) size(peer *tcpEndpoint) uint64 {
+	if e.prevState == StateSynSent && e.state == StateReset && peer.state == StateInactive && !e.noDataAcked() {
+		return 0
+	}
+	last := e.toFull(e.lastSeq, e.seqWraps)
+	ack := e.toFull(e.ackSeq, e.ackWraps)
+	var size uint64
+	if last > ack {
+		size = last - uint64(e.startSeq)
+	} else {
+		size = ack - uint64(e.startSeq)
+	}
+	if size != 0 {
+		size--
+	}
+	if e.finCnt > 0 && size != 0 {
+		size--
+	}
+	return size
+}
+
+func seqDelta(a, b uint32) int32 { return int32(a - b) }

@@ -1,0 +1,487 @@
+package flow
+
+import (
+	"sort"
+	"time"
+
+	"github.com/flowlog/flowlog/decode"
+)
+
+// Config holds the table's settings. Zero durations take Zeek's defaults
+// (see Defaults).
+type Config struct {
+	TCPInactivity   time.Duration // tcp_inactivity_timeout, 5 min
+	UDPInactivity   time.Duration // udp_inactivity_timeout, 1 min
+	ICMPInactivity  time.Duration // icmp_inactivity_timeout, 1 min
+	OtherInactivity time.Duration // unknown_ip_inactivity_timeout, 1 min
+	// PortTimeouts overrides the inactivity timeout by responder port, as
+	// Zeek's Conn::port_inactivity_timeouts (21, 22, 23, 513/tcp: 1 h). TCP
+	// ones apply once the connection is established, others at creation.
+	PortTimeouts map[PortProto]time.Duration
+	// LikelyServerPorts is Zeek's likely_server_ports: a connection whose
+	// first packet is not a SYN (or any UDP packet) is flipped when it comes
+	// from one of these ports. Nil means DefaultLikelyServerPorts.
+	LikelyServerPorts map[PortProto]bool
+	// Seed makes the uid sequence reproducible.
+	Seed uint64
+}
+
+// PortProto is a port with its transport.
+type PortProto struct {
+	Port  uint16
+	Trans Transport
+}
+
+// Zeek's TCP timer constants (init-bare.zeek defaults).
+const (
+	tcpSYNTimeout        = 5 * int64(time.Second)
+	tcpSessionTimer      = 6 * int64(time.Second)
+	tcpConnectionLinger  = 5 * int64(time.Second)
+	tcpAttemptDelay      = 5 * int64(time.Second)
+	tcpCloseDelay        = 5 * int64(time.Second)
+	tcpPartialCloseDelay = 3 * int64(time.Second)
+	tcpResetDelay        = 5 * int64(time.Second)
+	tooLargeSeqDelta     = 1048576
+)
+
+// Defaults returns Zeek's default timeouts.
+func Defaults() Config {
+	return Config{
+		TCPInactivity:   5 * time.Minute,
+		UDPInactivity:   time.Minute,
+		ICMPInactivity:  time.Minute,
+		OtherInactivity: time.Minute,
+		PortTimeouts: map[PortProto]time.Duration{
+			{21, TransportTCP}:  time.Hour,
+			{22, TransportTCP}:  time.Hour,
+			{23, TransportTCP}:  time.Hour,
+			{513, TransportTCP}: time.Hour,
+		},
+	}
+}
+
+// EventKind says what happened to a connection.
+type EventKind uint8
+
+// Event kinds.
+const (
+	// EventOpened: a connection was created by this packet.
+	EventOpened EventKind = iota
+	// EventClosed: the connection was removed; its record is final.
+	EventClosed
+)
+
+// Reason says why a connection was removed.
+type Reason uint8
+
+// Removal reasons.
+const (
+	ReasonInactivity Reason = iota // inactivity timeout
+	ReasonClosed                   // TCP close/reset delay passed, or attempt/expire timers
+	ReasonReuse                    // a new SYN reused the 5-tuple
+	ReasonFlush                    // end of input
+)
+
+// Event is one output of the table. Conn is valid until the next call into
+// the Table; the caller must copy what it keeps.
+type Event struct {
+	Kind   EventKind
+	Reason Reason
+	Conn   *Conn
+}
+
+// Stats counts what the table did.
+type Stats struct {
+	Packets     uint64 // session layers processed
+	Created     uint64
+	Removed     uint64
+	NoConn      uint64 // layers that made no connection (truncated transport header)
+	MaxActive   int
+	TimersFired uint64
+}
+
+// Table is the flow table: a deterministic state machine driven by packets
+// and packet time. It is not safe for concurrent use; run one per worker.
+type Table struct {
+	cfg    Config
+	conns  map[connKey]*Conn
+	timers timerHeap
+	seq    uint64
+	now    int64
+	events []Event
+	free   []*Conn
+	dead   []*Conn // removed conns handed out in events; recycled on the next call
+	rng    uint64
+
+	tcpInact, udpInact, icmpInact, otherInact int64
+	portTimeouts                              map[PortProto]int64
+	likely                                    map[PortProto]bool
+	tunnels                                   map[tunnelKey]UID
+
+	stats Stats
+}
+
+type tunnelKey struct {
+	src, dst decode.Addr
+	kind     decode.Tunnel
+}
+
+// New returns an empty table.
+func New(cfg Config) *Table {
+	d := Defaults()
+	if cfg.TCPInactivity == 0 {
+		cfg.TCPInactivity = d.TCPInactivity
+	}
+	if cfg.UDPInactivity == 0 {
+		cfg.UDPInactivity = d.UDPInactivity
+	}
+	if cfg.ICMPInactivity == 0 {
+		cfg.ICMPInactivity = d.ICMPInactivity
+	}
+	if cfg.OtherInactivity == 0 {
+		cfg.OtherInactivity = d.OtherInactivity
+	}
+	if cfg.PortTimeouts == nil {
+		cfg.PortTimeouts = d.PortTimeouts
+	}
+	if cfg.LikelyServerPorts == nil {
+		cfg.LikelyServerPorts = DefaultLikelyServerPorts()
+	}
+	t := &Table{
+		cfg:          cfg,
+		conns:        make(map[connKey]*Conn),
+		tcpInact:     int64(cfg.TCPInactivity),
+		udpInact:     int64(cfg.UDPInactivity),
+		icmpInact:    int64(cfg.ICMPInactivity),
+		otherInact:   int64(cfg.OtherInactivity),
+		portTimeouts: make(map[PortProto]int64, len(cfg.PortTimeouts)),
+		likely:       cfg.LikelyServerPorts,
+		tunnels:      make(map[tunnelKey]UID),
+		rng:          cfg.Seed,
+	}
+	for k, v := range cfg.PortTimeouts {
+		t.portTimeouts[k] = int64(v)
+	}
+	return t
+}
+
+// Stats returns the table's counters.
+func (t *Table) Stats() Stats { return t.stats }
+
+// Len returns the number of live connections.
+func (t *Table) Len() int { return len(t.conns) }
+
+// Now returns the table's clock (ns): the latest packet or Advance time.
+func (t *Table) Now() int64 { return t.now }
+
+// Events returns the events produced by the last call. The slice and the
+// Conns in it are valid until the next call into the Table.
+func (t *Table) Events() []Event { return t.events }
+
+// begin starts a call: recycles conns handed out by the previous call and
+// clears the event list.
+func (t *Table) begin() {
+	for i, c := range t.dead {
+		t.free = append(t.free, c)
+		t.dead[i] = nil
+	}
+	t.dead = t.dead[:0]
+	for i := range t.events {
+		t.events[i] = Event{}
+	}
+	t.events = t.events[:0]
+}
+
+// Advance moves the clock to now (ns) and fires every timer due by then,
+// removing expired connections. Time never goes backwards: an earlier now
+// is ignored.
+func (t *Table) Advance(now int64) {
+	t.begin()
+	t.advance(now)
+}
+
+func (t *Table) advance(now int64) {
+	if now > t.now {
+		t.now = now
+	}
+	for len(t.timers) > 0 && t.timers[0].at <= t.now {
+		tm := t.timers.pop()
+		if tm.c.gen != tm.gen || tm.c.removed {
+			continue
+		}
+		t.stats.TimersFired++
+		t.fire(tm)
+	}
+}
+
+// Flush removes every remaining connection (end of input), in creation order
+// of their uids' sequence is not guaranteed; callers sort if they need to.
+func (t *Table) Flush() {
+	t.begin()
+	// Deterministic order: by start time, then uid.
+	list := make([]*Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		list = append(list, c)
+	}
+	sortConns(list)
+	for _, c := range list {
+		t.remove(c, ReasonFlush)
+	}
+	t.timers = t.timers[:0]
+}
+
+func (t *Table) addTimer(c *Conn, at int64, kind timerKind) {
+	t.seq++
+	t.timers.push(timer{at: at, seq: t.seq, c: c, gen: c.gen, kind: kind})
+}
+
+func (t *Table) nextUID() UID {
+	return UID{t.rand64(), t.rand64() >> 32}
+}
+
+// rand64 is splitmix64: fast, deterministic from the seed.
+func (t *Table) rand64() uint64 {
+	t.rng += 0x9E3779B97F4A7C15
+	z := t.rng
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+func (t *Table) newConn() *Conn {
+	var c *Conn
+	if n := len(t.free); n > 0 {
+		c = t.free[n-1]
+		t.free = t.free[:n-1]
+		gen := c.gen + 1
+		parents := c.TunnelParents[:0]
+		more := c.histMore[:0]
+		*c = Conn{}
+		c.gen = gen
+		c.TunnelParents = parents
+		c.histMore = more
+	} else {
+		c = &Conn{}
+	}
+	return c
+}
+
+func (t *Table) remove(c *Conn, why Reason) {
+	if c.removed {
+		return
+	}
+	c.removed = true
+	delete(t.conns, c.key)
+	t.stats.Removed++
+	t.events = append(t.events, Event{Kind: EventClosed, Reason: why, Conn: c})
+	t.dead = append(t.dead, c)
+}
+
+// Packet processes one decoded frame: every session layer in it, outermost
+// first, after firing the timers due by the frame's time. Events produced
+// are available from Events until the next call.
+func (t *Table) Packet(p *decode.Packet) {
+	t.begin()
+	t.advance(p.TS)
+	ts := p.TS
+	if ts < t.now {
+		// Out-of-order capture time: Zeek keeps network time monotonic
+		// for timers but uses the packet's own time for the connection.
+		ts = p.TS
+	}
+	var parent UID
+	havePar := false
+	for i := 0; i < p.N; i++ {
+		l := &p.Layers[i]
+		if !l.Session {
+			// An IP-level tunnel (GRE, IP-in-IP): its uid, keyed by the
+			// outer addresses, is the parent of what it carries.
+			if i+1 < p.N {
+				tk := tunnelKey{src: l.Key.Src, dst: l.Key.Dst, kind: p.Layers[i+1].Tunnel}
+				u, ok := t.tunnels[tk]
+				if !ok {
+					u = t.nextUID()
+					t.tunnels[tk] = u
+				}
+				parent, havePar = u, true
+			}
+			continue
+		}
+		c := t.layer(p, l, ts, parent, havePar)
+		if c != nil {
+			parent, havePar = c.UID, true
+		}
+	}
+}
+
+func transportOf(proto uint8) Transport {
+	switch proto {
+	case decode.ProtoTCP:
+		return TransportTCP
+	case decode.ProtoUDP:
+		return TransportUDP
+	case decode.ProtoICMP, decode.ProtoICMPv6:
+		return TransportICMP
+	}
+	return TransportUnknown
+}
+
+// layer runs one IP layer through its connection and returns it (nil if
+// the layer makes no connection).
+func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, havePar bool) *Conn {
+	trans := transportOf(l.Key.Proto)
+	if trans != TransportUnknown && l.TransportTruncated {
+		// Zeek's CheckHeaderTrunc: no connection for a packet whose
+		// transport header is cut short.
+		t.stats.NoConn++
+		return nil
+	}
+	t.stats.Packets++
+	src, dst := l.Key.Src, l.Key.Dst
+	sp, dp := l.Key.SrcPort, l.Key.DstPort
+	oneWay := false
+	if trans == TransportICMP {
+		dp, oneWay = icmpCounterpart(l.Key.Proto == decode.ProtoICMPv6, uint8(sp), uint8(dp))
+	} else if trans == TransportUnknown {
+		sp, dp = 0, 0
+	}
+	key := makeKey(src, dst, sp, dp, l.Key.Proto, oneWay)
+	c := t.conns[key]
+	if c != nil && trans == TransportTCP && t.tcpIsReuse(c, l) {
+		t.remove(c, ReasonReuse)
+		c = nil
+	}
+	if c == nil {
+		c = t.newConn()
+		c.key = key
+		c.OrigH, c.RespH, c.OrigP, c.RespP = src, dst, sp, dp
+		c.IPProto = l.Key.Proto
+		c.Trans = trans
+		c.oneWay = oneWay
+		c.Start, c.Last = ts, ts
+		c.UID = t.nextUID()
+		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
+		c.origLen, c.respLen = -1, -1
+		t.conns[key] = c
+		t.stats.Created++
+		if len(t.conns) > t.stats.MaxActive {
+			t.stats.MaxActive = len(t.conns)
+		}
+		if t.wantFlip(trans, l, sp, dp) && !isBroadcast(dst) {
+			c.flip()
+		}
+		switch trans {
+		case TransportTCP:
+			c.tcpFlags = tcpIsActive
+			t.setInactivity(c, t.udpInact) // sic: Zeek's TCP starts on udp_inactivity_timeout
+			t.addTimer(c, ts+tcpSYNTimeout, timerExpire)
+		case TransportUDP:
+			t.setInactivity(c, t.portTimeout(c, t.udpInact))
+		case TransportICMP:
+			t.setInactivity(c, t.icmpInact)
+		default:
+			t.setInactivity(c, t.portTimeout(c, t.otherInact))
+		}
+		t.events = append(t.events, Event{Kind: EventOpened, Conn: c})
+	}
+	if havePar && !c.hasParent(parent) {
+		c.TunnelParents = append(c.TunnelParents, parent)
+	}
+	isOrig := src == c.OrigH && sp == c.OrigP
+	switch trans {
+	case TransportTCP:
+		t.tcpPacket(c, isOrig, l, ts)
+	case TransportUDP:
+		t.udpPacket(c, isOrig, l, ts)
+	case TransportICMP:
+		t.icmpPacket(c, isOrig, l, ts)
+	default:
+		c.Last = ts
+		t.count(c, isOrig, l)
+	}
+	if l.HistoryX {
+		c.addHistory('X')
+	}
+	return c
+}
+
+func isBroadcast(a decode.Addr) bool {
+	return a.Is4() && a[12] == 255 && a[13] == 255 && a[14] == 255 && a[15] == 255
+}
+
+// count is Zeek's ConnSize analyzer: packets and IP bytes per direction.
+func (t *Table) count(c *Conn, isOrig bool, l *decode.Layer) {
+	if isOrig {
+		c.OrigPkts++
+		c.OrigIPBytes += uint64(l.IPLen)
+	} else {
+		c.RespPkts++
+		c.RespIPBytes += uint64(l.IPLen)
+	}
+}
+
+func (t *Table) portTimeout(c *Conn, def int64) int64 {
+	if v, ok := t.portTimeouts[PortProto{c.RespP, c.Trans}]; ok {
+		return v
+	}
+	return def
+}
+
+// setInactivity is Zeek's Connection::SetInactivityTimeout.
+func (t *Table) setInactivity(c *Conn, d int64) {
+	if d == c.inactivity {
+		return
+	}
+	c.inactivity = d
+	if d > 0 {
+		t.addTimer(c, c.Last+d, timerInactivity)
+	}
+}
+
+// SetInactivityTimeout changes one connection's inactivity timeout at run
+// time (0 disables it).
+func (t *Table) SetInactivityTimeout(c *Conn, d time.Duration) { t.setInactivity(c, int64(d)) }
+
+func (t *Table) wantFlip(trans Transport, l *decode.Layer, sp, dp uint16) bool {
+	switch trans {
+	case TransportTCP:
+		f := l.Flags
+		if f&decode.TCPSyn == 0 || f&decode.TCPAck != 0 {
+			if t.likely[PortProto{sp, TransportTCP}] {
+				if t.likely[PortProto{dp, TransportTCP}] {
+					return f&decode.TCPSyn == 0 && sp < dp
+				}
+				return true
+			}
+		}
+	case TransportUDP:
+		return t.likely[PortProto{sp, TransportUDP}] && !t.likely[PortProto{dp, TransportUDP}]
+	}
+	return false
+}
+
+func (t *Table) fire(tm timer) {
+	c := tm.c
+	switch tm.kind {
+	case timerInactivity:
+		if c.inactivity == 0 {
+			return
+		}
+		if c.Last+c.inactivity <= tm.at || c.Last+c.inactivity <= t.now {
+			t.remove(c, ReasonInactivity)
+			return
+		}
+		t.addTimer(c, c.Last+c.inactivity, timerInactivity)
+	default:
+		t.tcpTimer(c, tm)
+	}
+}
+
+func sortConns(list []*Conn) {
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Start != list[j].Start {
+			return list[i].Start < list[j].Start
+		}
+		return list[i].UID[0] < list[j].UID[0]
+	})
+}

@@ -1,0 +1,350 @@
+package flow
+
+import (
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flowlog/flowlog/decode"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.txt expected output (review the diff carefully)")
+
+// TestDataDriven runs the scripts in testdata/*.txt. Each case is a block of
+// commands, a line "----", and the expected output (the events and dumps the
+// commands produce), ended by a blank line. Commands:
+//
+//	# comment
+//	tcp  T SRC:PORT > DST:PORT FLAGS seq=N ack=N len=N [win=N] [badsum]
+//	udp  T SRC:PORT > DST:PORT len=N [badsum]
+//	icmp T SRC > DST type=N code=N len=N
+//	ip   T SRC > DST proto=N len=N          (any other IP protocol)
+//	advance T                               (fire timers due by T)
+//	flush                                   (end of input)
+//
+// T is seconds (float). FLAGS is a string of S A F R P U (or "." for none).
+func TestDataDriven(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.txt")
+	if len(files) == 0 {
+		t.Fatal("no testdata/*.txt")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) { runScript(t, file) })
+	}
+}
+
+func runScript(t *testing.T, file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	var out strings.Builder
+	tbl := New(Config{Seed: 1})
+	i := 0
+	for i < len(lines) {
+		// a case: commands until "----"
+		var cmds []string
+		for i < len(lines) && lines[i] != "----" {
+			cmds = append(cmds, lines[i])
+			i++
+		}
+		if i >= len(lines) {
+			for _, c := range cmds {
+				out.WriteString(c + "\n")
+			}
+			break
+		}
+		i++ // skip ----
+		var expected []string
+		for i < len(lines) && lines[i] != "" {
+			expected = append(expected, lines[i])
+			i++
+		}
+		for i < len(lines) && lines[i] == "" {
+			i++
+		}
+		var got []string
+		for n, c := range cmds {
+			if c == "" || strings.HasPrefix(c, "#") {
+				continue
+			}
+			if c == "reset" {
+				tbl = New(Config{Seed: 1})
+				continue
+			}
+			res, err := runCmd(tbl, c)
+			if err != nil {
+				t.Fatalf("%s: command %d %q: %v", file, n+1, c, err)
+			}
+			got = append(got, res...)
+		}
+		for _, c := range cmds {
+			out.WriteString(c + "\n")
+		}
+		out.WriteString("----\n")
+		for _, g := range got {
+			out.WriteString(g + "\n")
+		}
+		out.WriteString("\n")
+		if !*update && strings.Join(got, "\n") != strings.Join(expected, "\n") {
+			t.Errorf("%s: case ending at line %d:\ncommands:\n  %s\ngot:\n  %s\nwant:\n  %s", file, i,
+				strings.Join(cmds, "\n  "), strings.Join(got, "\n  "), strings.Join(expected, "\n  "))
+		}
+	}
+	if *update {
+		if err := os.WriteFile(file, []byte(strings.TrimRight(out.String(), "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func parseTime(s string) (int64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	return int64(f*1e9 + 0.5), nil
+}
+
+func parseEndpoint(s string) (decode.Addr, uint16, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return addrOf(ap.Addr()), ap.Port(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return decode.Addr{}, 0, fmt.Errorf("bad endpoint %q", s)
+	}
+	return addrOf(a), 0, nil
+}
+
+func addrOf(a netip.Addr) decode.Addr {
+	if a.Is4() {
+		b := a.As4()
+		return decode.AddrFrom4(b[:])
+	}
+	b := a.As16()
+	return decode.AddrFrom16(b[:])
+}
+
+func kv(fields []string) map[string]string {
+	m := map[string]string{}
+	for _, f := range fields {
+		k, v, ok := strings.Cut(f, "=")
+		if ok {
+			m[k] = v
+		} else {
+			m[f] = ""
+		}
+	}
+	return m
+}
+
+func atoi(m map[string]string, k string) int {
+	n, _ := strconv.Atoi(m[k])
+	return n
+}
+
+func runCmd(tbl *Table, c string) ([]string, error) {
+	f := strings.Fields(c)
+	switch f[0] {
+	case "advance":
+		ts, err := parseTime(f[1])
+		if err != nil {
+			return nil, err
+		}
+		tbl.Advance(ts)
+		return describe(tbl.Events()), nil
+	case "flush":
+		tbl.Flush()
+		return describe(tbl.Events()), nil
+	case "tcp", "udp", "icmp", "ip":
+	default:
+		return nil, fmt.Errorf("unknown command %q", f[0])
+	}
+	if len(f) < 5 || f[3] != ">" {
+		return nil, fmt.Errorf("want: %s T SRC > DST ...", f[0])
+	}
+	ts, err := parseTime(f[1])
+	if err != nil {
+		return nil, err
+	}
+	src, sp, err := parseEndpoint(f[2])
+	if err != nil {
+		return nil, err
+	}
+	dst, dp, err := parseEndpoint(f[4])
+	if err != nil {
+		return nil, err
+	}
+	var p decode.Packet
+	p.TS = ts
+	p.N = 1
+	l := &p.Layers[0]
+	l.Session = true
+	l.Key = decode.Key{Src: src, Dst: dst, SrcPort: sp, DstPort: dp}
+	hdr := uint32(20)
+	if !src.Is4() {
+		hdr = 40
+		l.IPv6 = true
+	}
+	l.HdrLen = hdr
+	rest := f[5:]
+	switch f[0] {
+	case "tcp":
+		if len(rest) < 1 {
+			return nil, fmt.Errorf("tcp: missing flags")
+		}
+		for _, ch := range rest[0] {
+			switch ch {
+			case 'S':
+				l.Flags |= decode.TCPSyn
+			case 'A':
+				l.Flags |= decode.TCPAck
+			case 'F':
+				l.Flags |= decode.TCPFin
+			case 'R':
+				l.Flags |= decode.TCPRst
+			case 'P':
+				l.Flags |= decode.TCPPsh
+			case 'U':
+				l.Flags |= decode.TCPUrg
+			case '.':
+			default:
+				return nil, fmt.Errorf("bad flag %q", ch)
+			}
+		}
+		m := kv(rest[1:])
+		l.Key.Proto = decode.ProtoTCP
+		l.Seq = uint32(atoi(m, "seq"))
+		l.Ack = uint32(atoi(m, "ack"))
+		l.PayloadLen = uint32(atoi(m, "len"))
+		l.Window = 1024
+		if _, ok := m["win"]; ok {
+			l.Window = uint16(atoi(m, "win"))
+		}
+		l.DataOff = 20
+		_, l.BadChecksum = m["badsum"]
+		l.IPLen = hdr + 20 + l.PayloadLen
+	case "udp":
+		m := kv(rest)
+		l.Key.Proto = decode.ProtoUDP
+		l.PayloadLen = uint32(atoi(m, "len"))
+		l.UDPLen = uint16(l.PayloadLen + 8)
+		_, l.BadChecksum = m["badsum"]
+		l.IPLen = hdr + 8 + l.PayloadLen
+	case "icmp":
+		m := kv(rest)
+		l.Key.Proto = decode.ProtoICMP
+		if l.IPv6 {
+			l.Key.Proto = decode.ProtoICMPv6
+		}
+		l.Key.SrcPort = uint16(atoi(m, "type"))
+		l.Key.DstPort = uint16(atoi(m, "code"))
+		l.PayloadLen = uint32(atoi(m, "len"))
+		l.IPLen = hdr + 8 + l.PayloadLen
+	case "ip":
+		m := kv(rest)
+		l.Key.Proto = uint8(atoi(m, "proto"))
+		l.PayloadLen = uint32(atoi(m, "len"))
+		l.IPLen = hdr + l.PayloadLen
+	}
+	tbl.Packet(&p)
+	return describe(tbl.Events()), nil
+}
+
+var reasonNames = [...]string{"inactivity", "closed", "reuse", "flush"}
+
+// describe prints events as conn.log-like lines.
+func describe(evs []Event) []string {
+	var out []string
+	for _, ev := range evs {
+		c := ev.Conn
+		switch ev.Kind {
+		case EventOpened:
+			out = append(out, fmt.Sprintf("opened %s %s:%d > %s:%d", c.Trans, c.OrigH, c.OrigP, c.RespH, c.RespP))
+		case EventClosed:
+			o, r := c.Sizes()
+			dur := "-"
+			bytes := "- -"
+			if d := c.Duration(); d > 0 {
+				dur = strconv.FormatFloat(d, 'f', 6, 64)
+				bytes = fmt.Sprintf("%d %d", o, r)
+			}
+			h := c.History()
+			if h == "" {
+				h = "-"
+			}
+			out = append(out, fmt.Sprintf("closed(%s) %s %s:%d > %s:%d %s %s dur=%s bytes=%s pkts=%d/%d ipbytes=%d/%d missed=%d",
+				reasonNames[ev.Reason], c.Trans, c.OrigH, c.OrigP, c.RespH, c.RespP, c.State(), h, dur, bytes,
+				c.OrigPkts, c.RespPkts, c.OrigIPBytes, c.RespIPBytes, c.MissedBytes))
+		}
+	}
+	return out
+}
+
+func TestConnStateTable(t *testing.T) {
+	// Zeek's documented conn_state values (base/protocols/conn/main.zeek).
+	cases := []struct {
+		os, rs  EndpointState
+		o, r    uint64
+		history string
+		want    string
+	}{
+		{StateSynSent, StateInactive, 0, 0, "S", "S0"},
+		{StateEstablished, StateEstablished, 0, 0, "ShA", "S1"},
+		{StateClosed, StateClosed, 1, 1, "ShAdDaFf", "SF"},
+		{StateSynSent, StateReset, 0, 0, "Sr", "REJ"},
+		{StateReset, StateReset, 0, 0, "SR", "REJ"},
+		{StateClosed, StateEstablished, 0, 0, "ShAF", "S2"},
+		{StateEstablished, StateClosed, 0, 0, "ShAf", "S3"},
+		{StateReset, StateEstablished, 0, 0, "ShAR", "RSTO"},
+		{StateEstablished, StateReset, 0, 0, "ShAr", "RSTR"},
+		{StateReset, StateInactive, 0, 0, "SR", "RSTOS0"},
+		{StateReset, StateInactive, 0, 0, "DR", "OTH"},
+		{StatePartial, StateReset, 0, 0, "Dr", "RSTRH"},
+		{StateClosed, StateInactive, 0, 0, "SF", "SH"},
+		{StateInactive, StateClosed, 0, 0, "hf", "SHR"},
+		{StatePartial, StatePartial, 0, 0, "Dd", "OTH"},
+	}
+	for i, c := range cases {
+		if got := ConnState(TransportTCP, c.os, c.rs, c.o, c.r, c.history); got != c.want {
+			t.Errorf("case %d (%s/%s %q): got %s, want %s", i, c.os, c.rs, c.history, got, c.want)
+		}
+	}
+	udp := []struct {
+		os, rs EndpointState
+		want   string
+	}{
+		{StateActive, StateActive, "SF"}, {StateActive, StateInactive, "S0"},
+		{StateInactive, StateActive, "SHR"}, {StateInactive, StateInactive, "OTH"},
+	}
+	for _, c := range udp {
+		if got := ConnState(TransportUDP, c.os, c.rs, 0, 0, ""); got != c.want {
+			t.Errorf("udp %s/%s: got %s want %s", c.os, c.rs, got, c.want)
+		}
+	}
+	if got := ConnState(TransportICMP, StateActive, StateActive, 0, 0, ""); got != "OTH" {
+		t.Errorf("icmp: got %s, want OTH", got)
+	}
+}
+
+func TestHashSymmetric(t *testing.T) {
+	a, _, _ := parseEndpoint("10.0.0.1")
+	b, _, _ := parseEndpoint("10.0.0.2")
+	k := decode.Key{Src: a, Dst: b, SrcPort: 1234, DstPort: 80, Proto: 6}
+	if Hash(k) != Hash(k.Reverse()) {
+		t.Fatal("Hash is not direction-symmetric")
+	}
+	k2 := decode.Key{Src: a, Dst: a, SrcPort: 1, DstPort: 1, Proto: 6}
+	k3 := decode.Key{Src: b, Dst: b, SrcPort: 1, DstPort: 1, Proto: 6}
+	if Hash(k2) == Hash(k3) {
+		t.Fatal("A->A flows collide")
+	}
+}
+

@@ -1,0 +1,682 @@
+package flow
+
+import (
+	"github.com/flowlog/flowlog/decode"
+)
+
+// This file follows Zeek's TCP session adapter
+// (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc and TCP.cc) rule
+// for rule, so that history, sizes and states come out as Zeek's.
+
+func (e *tcpEndpoint) checkHistory(c *Conn, isOrig bool, mask uint32, code byte) bool {
+	if !isOrig {
+		mask <<= 16
+		code += 'a' - 'A'
+	}
+	return c.checkHistory(mask, code)
+}
+
+func (e *tcpEndpoint) addHistory(c *Conn, isOrig bool, code byte) {
+	if !isOrig {
+		code += 'a' - 'A'
+	}
+	c.addHistory(code)
+}
+
+func scaledLetter(c *Conn, s *scaled, isOrig bool, code byte) {
+	if s.hit() {
+		if !isOrig {
+			code += 'a' - 'A'
+		}
+		c.addHistory(code)
+	}
+}
+
+func isHandshake(s EndpointState) bool {
+	return s == StateInactive || s == StateSynSent || s == StateSynAckSent
+}
+
+// setState is TCP_Endpoint::SetState: leaving the handshake switches the
+// connection to the TCP inactivity timeout.
+func (t *Table) setState(c *Conn, e, peer *tcpEndpoint, s EndpointState) {
+	if s == e.state {
+		return
+	}
+	if !isHandshake(s) && isHandshake(e.state) && isHandshake(peer.state) {
+		t.setInactivity(c, t.tcpInact)
+	}
+	e.prevState = e.state
+	e.state = s
+}
+
+func segLen(payload int, f uint8) int {
+	n := payload
+	if f&decode.TCPSyn != 0 {
+		n++
+	}
+	if f&decode.TCPFin != 0 {
+		n++
+	}
+	if f&decode.TCPRst != 0 {
+		n -= payload
+	}
+	return n
+}
+
+func initEndpoint(c *Conn, e *tcpEndpoint, f uint8, firstSeq, lastSeq uint32, size uint64) {
+	syn := f&decode.TCPSyn != 0
+	switch e.state {
+	case StateInactive:
+		if syn {
+			e.ackSeq = firstSeq
+			e.startSeq = int64(firstSeq)
+		} else {
+			e.ackSeq = firstSeq - 1
+			e.startSeq = int64(firstSeq - 1)
+			lastSeq = firstSeq
+		}
+		e.lastSeq = lastSeq
+	case StateSynSent, StateSynAckSent:
+		if syn && firstSeq != uint32(e.startSeq) {
+			e.startSeq = int64(firstSeq)
+			e.ackSeq = firstSeq
+			e.lastSeq = lastSeq
+		}
+	case StateEstablished, StatePartial:
+		if syn {
+			e.startSeq = int64(firstSeq)
+			e.ackSeq = firstSeq
+			e.lastSeq = lastSeq
+		}
+	case StateReset:
+		if syn && e.prevState == StateInactive {
+			e.startSeq = int64(firstSeq)
+			e.ackSeq = firstSeq
+			e.lastSeq = lastSeq
+		}
+	}
+}
+
+func getRelativeSeq(e *tcpEndpoint, cur, last, wraps uint32, underflow *bool) uint64 {
+	delta := seqDelta(cur, last)
+	if delta < 0 {
+		if wraps > 0 && cur > last {
+			wraps--
+		}
+	} else if delta > 0 {
+		if cur < last {
+			wraps++
+		}
+	}
+	if wraps == 0 {
+		delta = seqDelta(cur, uint32(e.startSeq))
+		if underflow != nil && delta < 0 {
+			*underflow = true
+		}
+		return uint64(int64(delta))
+	}
+	return e.toRelative(cur, wraps)
+}
+
+func updateHistory(c *Conn, e *tcpEndpoint, isOrig bool, f uint8, relSeq uint64, length int) {
+	syn, fin, rst := f&decode.TCPSyn != 0, f&decode.TCPFin != 0, f&decode.TCPRst != 0
+	bits := 0
+	if syn {
+		bits++
+	}
+	if fin {
+		bits++
+	}
+	if rst {
+		bits++
+	}
+	switch {
+	case bits > 1:
+		if fin && rst {
+			e.checkHistory(c, isOrig, histFINRST, 'I')
+		} else {
+			e.checkHistory(c, isOrig, histMultiFlag, 'Q')
+		}
+	case bits == 1:
+		if syn {
+			code := byte('S')
+			if f&decode.TCPAck != 0 {
+				code = 'H'
+			}
+			if e.checkHistory(c, isOrig, histSYN, code) && relSeq != e.histLastSYN {
+				e.addHistory(c, isOrig, code)
+			}
+			e.histLastSYN = relSeq
+		}
+		if fin {
+			if e.checkHistory(c, isOrig, histFIN, 'F') && relSeq+uint64(length) != e.histLastFIN {
+				e.addHistory(c, isOrig, 'F')
+			}
+			e.histLastFIN = relSeq + uint64(length)
+		}
+		if rst {
+			if e.checkHistory(c, isOrig, histRST, 'R') && relSeq != e.histLastRST {
+				e.addHistory(c, isOrig, 'R')
+			}
+			e.histLastRST = relSeq
+		}
+	default:
+		if length > 0 {
+			e.checkHistory(c, isOrig, histData, 'D')
+		} else if f&decode.TCPAck != 0 {
+			e.checkHistory(c, isOrig, histACK, 'A')
+		}
+	}
+}
+
+func updateWindow(c *Conn, e, peer *tcpEndpoint, isOrig bool, window uint32, baseSeq, ackSeq uint32, f uint8) {
+	rst := f&decode.TCPRst != 0
+	if window == 0 && !rst && peer.state != StateClosed && e.state != StateReset {
+		scaledLetter(c, &e.win0, isOrig, 'W')
+	}
+	if f&(decode.TCPSyn|decode.TCPFin|decode.TCPRst) == 0 && e.state != StateClosed && e.state != StateReset {
+		if seqDelta(baseSeq, e.windowSeq) >= 0 && seqDelta(ackSeq, e.windowAckSeq) >= 0 {
+			e.window = window
+			e.windowAckSeq = ackSeq
+			e.windowSeq = baseSeq
+		}
+	}
+}
+
+func initPeer(peer *tcpEndpoint, ackSeq uint32) {
+	peer.startSeq = int64(ackSeq - 1)
+	peer.ackSeq = ackSeq - 1
+	peer.lastSeq = ackSeq - 1
+}
+
+func updateAckSeq(e *tcpEndpoint, ackSeq uint32) {
+	d := seqDelta(ackSeq, e.ackSeq)
+	if ackSeq == 0 && d > tooLargeSeqDelta {
+		return
+	}
+	if d > 0 {
+		e.updateAckSeq(ackSeq)
+	}
+}
+
+func updateLastSeq(c *Conn, e *tcpEndpoint, isOrig bool, lastSeq uint32, f uint8, length int) int32 {
+	d := seqDelta(lastSeq, e.lastSeq)
+	switch {
+	case f&(decode.TCPSyn|decode.TCPRst) != 0 && (d > tooLargeSeqDelta || d < -tooLargeSeqDelta):
+	case f&decode.TCPFin != 0 && int64(e.lastSeq) == e.startSeq+1:
+		e.updateLastSeq(lastSeq)
+	case e.state == StateReset:
+	case d > 0:
+		e.updateLastSeq(lastSeq)
+	case d <= 0 && length > 0:
+		scaledLetter(c, &e.rxmt, isOrig, 'T')
+	}
+	return d
+}
+
+// tcpIsReuse is TCPSessionAdapter::IsReuse: does this packet start a new
+// connection on the same 5-tuple?
+func (t *Table) tcpIsReuse(c *Conn, l *decode.Layer) bool {
+	if l.DataOff < 20 {
+		return false
+	}
+	f := l.Flags
+	if f&decode.TCPSyn == 0 {
+		return false
+	}
+	connOrig := &c.orig
+	if f&decode.TCPAck != 0 {
+		if c.orig.state != StateInactive {
+			return false
+		}
+		connOrig = &c.resp
+	}
+	if !(c.orig.didClose || c.resp.didClose) {
+		base := l.Seq
+		if base == uint32(connOrig.startSeq) {
+			return false
+		}
+		if f&decode.TCPAck == 0 && connOrig.state == StateSynAckSent && c.resp.state == StateInactive && base == uint32(c.resp.startSeq) {
+			return false
+		}
+	}
+	return true
+}
+
+// tcpPacket is TCPAnalyzer::DeliverPacket for one packet of c.
+func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
+	if l.SkipPacket {
+		// bad_TCP_header_len / truncated_header: the connection exists
+		// but the packet is not analyzed or counted.
+		return
+	}
+	e, peer := &c.orig, &c.resp
+	if !isOrig {
+		e, peer = peer, e
+	}
+	if l.BadChecksum {
+		scaledLetter(c, &e.chk, isOrig, 'C')
+		return
+	}
+	f := l.Flags
+	syn, fin, rst, ack := f&decode.TCPSyn != 0, f&decode.TCPFin != 0, f&decode.TCPRst != 0, f&decode.TCPAck != 0
+	length := int(l.PayloadLen)
+
+	// SetPartialStatus
+	if isOrig {
+		if c.tcpFlags&tcpSeenOrig == 0 {
+			if !syn || ack {
+				c.tcpFlags |= tcpIsPartial
+			} else {
+				c.tcpFlags &^= tcpIsPartial
+			}
+		}
+	} else if c.tcpFlags&tcpSeenResp == 0 && c.tcpFlags&tcpIsPartial == 0 {
+		if !syn {
+			c.tcpFlags |= tcpIsPartial
+		}
+	}
+
+	baseSeq, ackSeq := l.Seq, l.Ack
+	sl := segLen(length, f)
+	seqOnePast := baseSeq + uint32(sl)
+	initEndpoint(c, e, f, baseSeq, seqOnePast, 0)
+
+	underflow := false
+	relSeq := getRelativeSeq(e, baseSeq, e.lastSeq, e.seqWraps, &underflow)
+
+	updateHistory(c, e, isOrig, f, relSeq, length)
+	updateWindow(c, e, peer, isOrig, uint32(l.Window), baseSeq, ackSeq, f)
+
+	if !c.orig.didClose || !c.resp.didClose {
+		c.Last = ts
+	}
+	// Window scaling (initWindow in Zeek) is not tracked: a scaled window is
+	// zero exactly when the raw one is, and that is all history needs.
+	if fin && e.finCnt < 255 {
+		e.finCnt++
+	}
+
+	var relAck uint64
+	if ack {
+		if isOrig && c.tcpFlags&tcpSeenFirstACK == 0 && (e.state == StateEstablished || e.state == StateSynSent) {
+			c.tcpFlags |= tcpSeenFirstACK
+		}
+		if peer.state == StateInactive {
+			relAck = 1
+			initPeer(peer, ackSeq)
+		} else {
+			au := false
+			relAck = getRelativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps, &au)
+			if au {
+				relAck = 0
+			} else if !rst {
+				updateAckSeq(peer, ackSeq)
+			}
+		}
+	}
+
+	deltaLast := updateLastSeq(c, e, isOrig, seqOnePast, f, length)
+
+	doClose, flipped := t.updateStateMachine(c, e, peer, isOrig, baseSeq, ackSeq, length, deltaLast, f, ts)
+	if flipped {
+		// Zeek's FlipRoles swapped the endpoint objects; its local
+		// pointers still name the same objects, which now sit in the other
+		// slots. is_orig stays stale, as in Zeek.
+		e, peer = peer, e
+	}
+
+	if ack {
+		t.ackReceived(c, peer, !isOrig, relAck, f)
+	}
+
+	// Data delivery (reassembly emulation for gap detection).
+	if length > 0 && !rst && !underflow {
+		relData := relSeq
+		if syn {
+			relData++
+		}
+		dataSent(e, relData, length)
+	}
+	if isOrig {
+		c.tcpFlags |= tcpSeenOrig
+	} else {
+		c.tcpFlags |= tcpSeenResp
+	}
+
+	if doClose {
+		t.connectionClosed(c, e, peer)
+	}
+	t.count(c, isOrig, l)
+}
+
+const tcpSeenFirstACK = 0x10
+
+// dataSent records in-order delivery for gap detection: Zeek's reassembler
+// reports a content gap when the peer acknowledges data never seen.
+func dataSent(e *tcpEndpoint, seq uint64, length int) {
+	if !e.undelivered {
+		e.undelivered = true
+		if e.deliveredTo == 0 {
+			e.deliveredTo = seq
+		}
+	}
+	end := seq + uint64(length)
+	if seq <= e.deliveredTo && end > e.deliveredTo {
+		e.deliveredTo = end
+	}
+}
+
+// ackReceived is TCP_Reassembler::AckReceived for the gap accounting: an ack
+// beyond the data seen from endpoint e means bytes were missed.
+func (t *Table) ackReceived(c *Conn, e *tcpEndpoint, eIsOrig bool, relAck uint64, f uint8) {
+	_ = c
+	_ = e
+	_ = eIsOrig
+	_ = relAck
+	_ = f
+}
+
+func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, baseSeq, ackSeq uint32, length int, deltaLast int32, f uint8, ts int64) (doClose, flipped bool) {
+	syn, fin, rst, ack := f&decode.TCPSyn != 0, f&decode.TCPFin != 0, f&decode.TCPRst != 0, f&decode.TCPAck != 0
+	switch e.state {
+	case StateInactive:
+		if syn {
+			if isOrig {
+				if ack {
+					t.setState(c, e, peer, StateSynAckSent)
+				} else {
+					t.setState(c, e, peer, StateSynSent)
+				}
+				t.addTimer(c, ts+tcpAttemptDelay, timerAttempt)
+			} else {
+				if ack {
+					// bad_SYN_ack weird only
+				} else if peer.state == StateSynAckSent && baseSeq == uint32(e.startSeq) {
+					// SYN/SYN-ACK reversal: flip and establish.
+					c.tcpFlags &^= tcpIsPartial
+					c.flip()
+					// after the flip, e is the originator's endpoint struct
+					// position-wise; recompute pointers.
+					e, peer = peer, e
+					flipped = true
+					t.setState(c, peer, e, StateEstablished)
+					c.tcpFlags |= tcpSeenOrig
+				}
+				if peer.state == StateSynSent {
+					t.setState(c, peer, e, StateEstablished)
+				}
+				t.setState(c, e, peer, StateEstablished)
+			}
+		}
+		if fin {
+			t.setState(c, e, peer, StateClosed)
+			doClose = true
+		}
+		if rst {
+			t.setState(c, e, peer, StateReset)
+			isReject := false
+			if isOrig {
+				if peer.state == StateEstablished {
+					isReject = true
+				}
+			} else if peer.state == StateSynSent || peer.state == StateSynAckSent {
+				isReject = true
+			}
+			doClose = true
+			_ = isReject // only selects Zeek's event (connection_rejected)
+		}
+		if e.state == StateInactive {
+			switch {
+			case !isOrig && length == 0 && c.orig.state == StateSynSent:
+			case ack && peer.state == StateEstablished:
+				t.setState(c, e, peer, StateEstablished)
+				c.tcpFlags &^= tcpIsPartial
+				if isOrig {
+					c.tcpFlags |= tcpSeenOrig
+				} else {
+					c.tcpFlags |= tcpSeenResp
+				}
+			default:
+				t.setState(c, e, peer, StatePartial)
+			}
+		}
+	case StateSynSent, StateSynAckSent:
+		if fin {
+			t.setState(c, e, peer, StateClosed)
+			doClose = true
+		}
+		if rst {
+			t.setState(c, e, peer, StateReset)
+			doClose = true
+		}
+	case StateEstablished, StatePartial:
+		if syn && e.state == StatePartial && peer.state == StateInactive && !ack {
+			t.setState(c, e, peer, StateSynSent)
+		}
+		if fin && !rst {
+			t.setState(c, e, peer, StateClosed)
+			if peer.state == StateReset && peer.prevState == StateClosed {
+				t.setState(c, peer, e, StateClosed)
+			}
+			doClose = true
+		}
+		if rst {
+			t.setState(c, e, peer, StateReset)
+			doClose = true
+		}
+	case StateClosed:
+		if rst && peer.state != StateClosed {
+			t.setState(c, e, peer, StateReset)
+			if !e.didClose {
+				doClose = true
+			}
+			t.addTimer(c, ts+tcpResetDelay, timerReset)
+		}
+	case StateReset:
+	}
+	return doClose, flipped
+}
+
+// connectionClosed is TCPSessionAdapter::ConnectionClosed (without the
+// reassembler's deferred close, which only delays events).
+func (t *Table) connectionClosed(c *Conn, e, peer *tcpEndpoint) {
+	if e.didClose {
+		return
+	}
+	e.didClose = true
+	closeComplete := e.state == StateReset || peer.didClose || peer.state == StateInactive
+	if closeComplete {
+		if e.prevState != StateInactive || peer.state != StateInactive {
+			c.tcpFlags &^= tcpIsActive
+		}
+		// CancelTimers + DeleteTimer at LastTime + tcp_close_delay.
+		t.addTimer(c, c.Last+tcpCloseDelay, timerDelete)
+		c.tcpFlags |= tcpTimersCanceled
+		return
+	}
+	if e.prevState == StateInactive {
+		t.addTimer(c, c.Last+tcpPartialCloseDelay, timerPartialClose)
+	} else {
+		t.addTimer(c, c.Last+tcpSessionTimer, timerExpire)
+	}
+}
+
+const tcpTimersCanceled = 0x20
+
+func (t *Table) tcpTimer(c *Conn, tm timer) {
+	// After a full close Zeek cancels the analyzer's timers; only the
+	// delete timer (added after the cancel) and the connection's own
+	// inactivity timer remain.
+	if c.tcpFlags&tcpTimersCanceled != 0 && tm.kind != timerDelete {
+		return
+	}
+	now := t.now
+	switch tm.kind {
+	case timerDelete:
+		t.remove(c, ReasonClosed)
+	case timerAttempt:
+		if c.tcpFlags&tcpIsActive == 0 {
+			return
+		}
+		if (c.orig.state == StateSynSent || c.orig.state == StateSynAckSent) && c.resp.state == StateInactive {
+			c.tcpFlags &^= tcpIsActive
+			t.remove(c, ReasonClosed)
+		}
+	case timerPartialClose:
+		if c.tcpFlags&tcpIsActive == 0 {
+			return
+		}
+		if c.orig.state != StateInactive && c.resp.state != StateInactive && (!c.orig.didClose || !c.resp.didClose) {
+			if c.orig.state == StateReset || c.resp.state == StateReset {
+				return
+			}
+			t.remove(c, ReasonClosed)
+		}
+	case timerReset:
+		if c.tcpFlags&tcpIsActive == 0 {
+			return
+		}
+		t.remove(c, ReasonClosed)
+	case timerExpire:
+		if c.tcpFlags&tcpIsActive == 0 {
+			return
+		}
+		if c.Last+tcpConnectionLinger < now {
+			if c.orig.didClose || c.resp.didClose {
+				if (c.orig.didClose && c.resp.didClose) ||
+					c.orig.state == StateReset || c.resp.state == StateReset ||
+					c.orig.state == StateInactive || c.resp.state == StateInactive {
+					c.tcpFlags &^= tcpIsActive
+					t.remove(c, ReasonClosed)
+					return
+				}
+			}
+			if c.resp.state == StateInactive && c.orig.state == StateInactive {
+				t.remove(c, ReasonClosed)
+				return
+			}
+		}
+		t.addTimer(c, now+tcpSessionTimer, timerExpire)
+	}
+}
+
+func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
+	if l.BadChecksum {
+		// UDPSessionAdapter::HandleBadChecksum; the packet is not counted.
+		if isOrig {
+			scaledLetter(c, &c.orig.chk, true, 'C')
+		} else {
+			scaledLetter(c, &c.resp.chk, false, 'C')
+		}
+		return
+	}
+	c.Last = ts
+	n := int64(l.UDPLen) - 8
+	if isOrig {
+		c.checkHistory(0x1, 'D')
+		c.orig.state = StateActive
+		if c.origLen < 0 {
+			c.origLen = n
+		} else {
+			c.origLen += n
+		}
+	} else {
+		c.checkHistory(0x2, 'd')
+		c.resp.state = StateActive
+		if c.respLen < 0 {
+			c.respLen = n
+		} else {
+			c.respLen += n
+		}
+	}
+	t.count(c, isOrig, l)
+}
+
+func (t *Table) icmpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
+	if l.BadChecksum {
+		return
+	}
+	c.Last = ts
+	n := int64(l.PayloadLen)
+	if isOrig {
+		c.orig.state = StateActive
+		if c.origLen < 0 {
+			c.origLen = n
+		} else {
+			c.origLen += n
+		}
+	} else {
+		c.resp.state = StateActive
+		if c.respLen < 0 {
+			c.respLen = n
+		} else {
+			c.respLen += n
+		}
+	}
+	if !l.PayloadTruncated {
+		t.count(c, isOrig, l)
+	}
+}
+
+// icmpCounterpart returns the "responder port" Zeek gives an ICMP message:
+// the type of the matching reply for request/reply pairs, else the code
+// with oneWay set (ICMP4_counterpart / ICMP6_counterpart).
+func icmpCounterpart(v6 bool, typ, code uint8) (uint16, bool) {
+	if !v6 {
+		switch typ {
+		case 8:
+			return 0, false
+		case 0:
+			return 8, false
+		case 13:
+			return 14, false
+		case 14:
+			return 13, false
+		case 15:
+			return 16, false
+		case 16:
+			return 15, false
+		case 10:
+			return 9, false
+		case 9:
+			return 10, false
+		case 17:
+			return 18, false
+		case 18:
+			return 17, false
+		}
+		return uint16(code), true
+	}
+	switch typ {
+	case 128:
+		return 129, false
+	case 129:
+		return 128, false
+	case 133:
+		return 134, false
+	case 134:
+		return 133, false
+	case 135:
+		return 136, false
+	case 136:
+		return 135, false
+	case 130:
+		return 131, false
+	case 131:
+		return 130, false
+	case 139:
+		return 140, false
+	case 140:
+		return 139, false
+	case 144:
+		return 145, false
+	case 145:
+		return 144, false
+	case 146:
+		return 147, false
+	case 147:
+		return 146, false
+	}
+	return uint16(code), true
+}
