@@ -110,40 +110,29 @@ type program struct {
 const maxInsns = 4096
 
 // compileProgram validates a classic BPF program, more strictly than
-// libpcap's bpf_validate (like the Linux kernel's checker): every opcode must
-// be one that the interpreter implements, jumps must land inside the
-// program, the program must end in a return, constant divisors must be
-// non-zero, constant shifts below 32, scratch slots below 16, and a scratch
-// slot must be stored on every path before it is loaded. A program that
-// passes can never make run index out of range.
+// libpcap's bpf_validate: every opcode must be one that the interpreter
+// implements, jumps must land inside the program, the program must end in a
+// return, constant divisors must be non-zero, constant shifts below 32 and
+// scratch slots below 16. A program that passes can never make run index out
+// of range. Scratch memory starts zeroed (libpcap leaves it uninitialized;
+// its compiler sometimes emits a load that only infeasible paths reach
+// before a store, so such programs are accepted).
 func compileProgram(raw []bpfInsn) (*program, error) {
 	n := len(raw)
 	if n == 0 || n > maxInsns {
 		return nil, fmt.Errorf("bpf: program has %d instructions (want 1 to %d)", n, maxInsns)
 	}
 	p := &program{ins: make([]insn, n)}
-	// stored[i]: scratch slots stored on every path reaching i (bit per slot).
-	stored := make([]uint16, n)
-	for i := range stored {
-		stored[i] = 0xffff
-	}
-	stored[0] = 0
 	for i, r := range raw {
 		o, ok := codeOps[r.Code]
 		if !ok {
 			return nil, fmt.Errorf("bpf: instruction %d: unknown opcode 0x%02x", i, r.Code)
 		}
 		p.ins[i] = insn{op: o, jt: r.Jt, jf: r.Jf, k: r.K}
-		s := stored[i]
 		switch o {
 		case opLdMem, opLdxMem, opSt, opStx:
 			if r.K >= 16 {
 				return nil, fmt.Errorf("bpf: instruction %d: scratch slot %d out of range", i, r.K)
-			}
-			if o == opSt || o == opStx {
-				s |= 1 << r.K
-			} else if s&(1<<r.K) == 0 {
-				return nil, fmt.Errorf("bpf: instruction %d: scratch slot %d may be loaded before it is stored", i, r.K)
 			}
 		case opDivK, opModK:
 			if r.K == 0 {
@@ -154,34 +143,23 @@ func compileProgram(raw []bpfInsn) (*program, error) {
 				return nil, fmt.Errorf("bpf: instruction %d: shift by %d", i, r.K)
 			}
 		}
-		next := func(j int) error {
-			if j >= n {
-				return fmt.Errorf("bpf: instruction %d: jump out of the program", i)
-			}
-			stored[j] &= s
-			return nil
-		}
-		var err error
+		// The farthest instruction control may reach next (jumps only go forward).
+		var far uint64
 		switch o {
 		case opRetK, opRetA:
+			continue
 		case opJa:
-			if uint64(i)+1+uint64(r.K) >= uint64(n) {
-				err = next(n) // out of the program
-			} else {
-				err = next(i + 1 + int(r.K))
-			}
+			far = uint64(i) + 1 + uint64(r.K)
 		case opJeqK, opJgtK, opJgeK, opJsetK, opJeqX, opJgtX, opJgeX, opJsetX:
-			if err = next(i + 1 + int(r.Jt)); err == nil {
-				err = next(i + 1 + int(r.Jf))
-			}
+			far = uint64(i) + 1 + uint64(max(r.Jt, r.Jf))
 		default:
-			err = next(i + 1)
+			far = uint64(i) + 1
 		}
-		if err != nil {
+		if far >= uint64(n) {
 			if i == n-1 {
 				return nil, fmt.Errorf("bpf: program does not end with a return")
 			}
-			return nil, err
+			return nil, fmt.Errorf("bpf: instruction %d: jump out of the program", i)
 		}
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -52,7 +53,9 @@ func (f *Filter) String() string { return f.expr }
 // Prepare compiles the filter for a link type ahead of Match and reports
 // whether the expression can be compiled for it (for example, "vlan" does
 // not compile for raw IP). Match returns false on every frame of a link type
-// for which Prepare fails.
+// for which Prepare fails. An expression that libpcap finds can never match
+// on a link type other than Ethernet ("ip6" on LINKTYPE_IPV4) is not an
+// error: it matches nothing there.
 func (f *Filter) Prepare(linkType int) error {
 	return f.lookup(linkType).err
 }
@@ -108,6 +111,13 @@ func (f *Filter) lookup(linkType int) linkProg {
 	}
 	lp := linkProg{linkType: linkType}
 	raw, err := compileExpr(linkType, f.expr)
+	if err != nil && linkType != linkTypeEthernet && strings.Contains(err.Error(), "rejects all packets") {
+		// libpcap refuses an expression that can never match (say "ip6"
+		// for LINKTYPE_IPV4). NewFilter keeps that error for Ethernet, as
+		// tcpdump would; for other link types of a mixed input the filter
+		// simply matches nothing.
+		raw, err = []bpfInsn{{Code: 0x06, K: 0}}, nil
+	}
 	if err == nil {
 		lp.prog, err = compileProgram(raw)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -235,6 +236,7 @@ func TestCorpus(t *testing.T) {
 			if st.sessions == 0 && !e.has("arp") {
 				t.Errorf("no connection-bearing layer in %d frames (anomalies %v)", st.frames, st.anomalies)
 			}
+			inner := innerRows(e)
 			for _, tag := range e.meta.Tags {
 				var want Tunnel
 				switch tag {
@@ -265,7 +267,7 @@ func TestCorpus(t *testing.T) {
 				if strings.HasPrefix(tag, "link:") && st.withIP == 0 {
 					t.Errorf("tagged %s but no frame decoded to IP", tag)
 				}
-				if want != TunnelNone && st.tunnels[want] == 0 {
+				if want != TunnelNone && inner && st.tunnels[want] == 0 {
 					t.Errorf("tagged %s but no %s layer (tunnels %v, anomalies %v)", tag, want, st.tunnels, st.anomalies)
 				}
 			}
@@ -274,6 +276,42 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// innerRows reports whether the entry's conn.log has a tunnelled connection
+// (tunnel_parents set); logs without that column are assumed to have one.
+func innerRows(e *corpusEntry) bool {
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(e.trace), "conn.log"))
+	if err != nil {
+		return true
+	}
+	col := -1
+	for _, line := range strings.Split(string(b), "\n") {
+		fs := strings.Split(line, "\t")
+		if col < 0 {
+			if strings.HasPrefix(line, "#fields") {
+				fs = fs[1:]
+			} else if strings.HasPrefix(line, "#") || !strings.Contains(line, "uid") {
+				continue
+			}
+			for i, f := range fs {
+				if f == "tunnel_parents" {
+					col = i
+				}
+			}
+			if col < 0 && (strings.HasPrefix(line, "#fields") || strings.Contains(line, "uid")) {
+				return true
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "#") || col >= len(fs) {
+			continue
+		}
+		if fs[col] != "-" && fs[col] != "(empty)" {
+			return true
+		}
+	}
+	return false
 }
 
 // TestCorpusTunnelDetails checks tunnel baselines row by row where Zeek's
@@ -414,3 +452,75 @@ func TestCorpusTunnelDetails(t *testing.T) {
 }
 
 var _ = layers.LinkTypeEthernet
+
+// TestCorpusCounts checks, for every baseline that has the packet and IP
+// byte columns, that the packets Zeek counted are exactly the layers the
+// decoder marks as connection packets (Session, not BadChecksum, not
+// SkipPacket), and that their IPLen sums to Zeek's IP byte totals.
+func TestCorpusCounts(t *testing.T) {
+	for _, e := range loadCorpus(t) {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(e.trace), "conn.log"))
+		if err != nil {
+			continue
+		}
+		var cols []string
+		wantPkts, wantBytes := 0, 0
+		hasPkts, hasBytes := false, false
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "#fields") {
+				cols = strings.Split(line, "\t")[1:]
+				continue
+			}
+			if strings.HasPrefix(line, "#") || line == "" {
+				continue
+			}
+			fs := strings.Split(line, "\t")
+			if cols == nil {
+				cols = fs
+				continue
+			}
+			for i, c := range cols {
+				if i >= len(fs) {
+					break
+				}
+				n, _ := strconv.Atoi(fs[i])
+				switch c {
+				case "orig_pkts", "resp_pkts":
+					wantPkts += n
+					hasPkts = true
+				case "orig_ip_bytes", "resp_ip_bytes":
+					wantBytes += n
+					hasBytes = true
+				}
+			}
+		}
+		if !hasPkts && !hasBytes {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			frames, err := readFrames(e.trace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := New(Options{IgnoreChecksums: e.meta.IgnoreChecksums})
+			var p Packet
+			pkts, bytes := 0, 0
+			for _, fr := range frames {
+				d.Decode(fr.lt, fr.ts, fr.data, fr.wire, &p)
+				for j := 0; j < p.N; j++ {
+					L := &p.Layers[j]
+					if L.Session && !L.BadChecksum && !L.SkipPacket {
+						pkts++
+						bytes += int(L.IPLen)
+					}
+				}
+			}
+			if hasPkts && pkts != wantPkts {
+				t.Errorf("counted packets = %d, conn.log has %d", pkts, wantPkts)
+			}
+			if hasBytes && bytes != wantBytes {
+				t.Errorf("counted IP bytes = %d, conn.log has %d", bytes, wantBytes)
+			}
+		})
+	}
+}

@@ -43,7 +43,8 @@ func (d *Decoder) ipv4(f frame, reassembled bool) {
 	b := f.data
 	ihl := int(b[0]&0x0f) * 4
 	total := int(be16(b[2:]))
-	if total == 0 {
+	tso := total == 0
+	if tso {
 		// TSO zeroes ip_len: Zeek uses the captured length under -C and
 		// drops the packet otherwise (ip_hdr_len_zero).
 		if !d.opts.IgnoreChecksums {
@@ -94,6 +95,12 @@ func (d *Decoder) ipv4(f frame, reassembled bool) {
 	L := d.newLayer()
 	L.Key.Src, L.Key.Dst = src, dst
 	L.IPLen = uint32(total)
+	if tso {
+		// ConnSize counts ip->TotalLen(), the header's 0, while the
+		// transport analyzers use the captured length
+		// (the scripts.base.protocols.ldap.sasl-signed-clear baseline).
+		L.IPLen = 0
+	}
 	L.HdrLen = uint32(ihl)
 	L.TTL = b[8]
 	L.Reassembled = reassembled

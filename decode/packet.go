@@ -111,7 +111,9 @@ type Layer struct {
 	IPv6    bool
 	// IPLen is the IP datagram length from the IP header (IPv4 total length,
 	// or 40 + IPv6 payload length), after fragment reassembly: what Zeek counts
-	// in orig_ip_bytes / resp_ip_bytes.
+	// in orig_ip_bytes / resp_ip_bytes. It is 0 when an IPv4 header says 0
+	// (segmentation offload; decoded only with IgnoreChecksums, using the
+	// captured length for everything else), as Zeek then counts 0 bytes.
 	IPLen uint32
 	// HdrLen is the IP header length including IPv6 extension headers.
 	HdrLen uint32

@@ -93,8 +93,9 @@ func (d *Decoder) vxlan(L *Layer, f frame) {
 	d.ethernet(f.skip(8))
 }
 
-// geneve follows Geneve.cc and geneve/main.zeek's dispatch (which maps
-// 0x08DD, not 0x86DD, to IP).
+// geneve follows Geneve.cc and geneve/main.zeek's dispatch (0x6558
+// Ethernet, 0x0800 and 0x86DD IP; some Zeek versions register the typo
+// 0x08DD, which we accept too).
 func (d *Decoder) geneve(L *Layer, f frame) {
 	if d.depthExceeded(L, true) {
 		return
@@ -115,7 +116,7 @@ func (d *Decoder) geneve(L *Layer, f frame) {
 	case 0x6558:
 		d.enterTunnel(TunnelGeneve)
 		d.ethernet(inner)
-	case 0x0800, 0x08DD:
+	case 0x0800, 0x86DD, 0x08DD:
 		d.enterTunnel(TunnelGeneve)
 		d.ip(inner, false)
 	case 0x0806:
@@ -232,7 +233,7 @@ func (d *Decoder) ayiya(L *Layer, f frame) {
 		d.anomaly(AnomalyBadTunnel)
 		return
 	}
-	idLen := int(uint8(uint16(1) << (b[0] >> 4))) // uint8_t in Zeek: 2^8 and up wrap to 0
+	idLen := 1 << (b[0] >> 4) // up to 2^15 (core.tunnels.ayiya-large-identity)
 	sigLen := int(b[1]>>4) * 4
 	hl := 8 + idLen + sigLen
 	if hl > len(b) {

@@ -156,14 +156,14 @@ func (c *Conn) Duration() float64 {
 	return float64(c.Last)/1e9 - float64(c.Start)/1e9
 }
 
-// flip swaps the roles of originator and responder (Zeek's FlipRoles) and
-// records '^' in the history.
+// flip swaps the roles of originator and responder (Zeek's
+// Connection::FlipRoles) and records '^' in the history.
 func (c *Conn) flip() {
 	c.OrigH, c.RespH = c.RespH, c.OrigH
 	c.OrigP, c.RespP = c.RespP, c.OrigP
-	c.OrigPkts, c.RespPkts = c.RespPkts, c.OrigPkts
-	c.OrigIPBytes, c.RespIPBytes = c.RespIPBytes, c.OrigIPBytes
-	c.origLen, c.respLen = c.respLen, c.origLen
+	// Zeek's ConnSize analyzer and the UDP/ICMP size counters do not flip:
+	// what was counted for the old originator stays in orig_* (a UDP flow
+	// flipped by its analyzer keeps its first packet on the orig side).
 	if c.Trans == TransportTCP {
 		c.orig, c.resp = c.resp, c.orig
 		f := c.tcpFlags &^ (tcpSeenOrig | tcpSeenResp | tcpIsPartial)

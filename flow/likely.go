@@ -13,7 +13,7 @@ import (
 // scripts it loads.
 var ProtocolPorts = map[string]string{
 	"dce-rpc":    "135/tcp",
-	"dhcp":       "67/udp,68/udp",
+	"dhcp":       "67/udp",
 	"dnp3":       "20000/tcp,20000/udp",
 	"dns":        "53/udp,53/tcp,137/udp,5353/udp,5355/udp",
 	"ftp":        "21/tcp,2811/tcp",
