@@ -111,7 +111,7 @@ func (g *ngb) shb() {
 	g.order.PutUint16(body[6:], 0)
 	g.order.PutUint64(body[8:], ^uint64(0))
 	body = append(body, g.opt(4, []byte("flowlog test"))...) // shb_userappl
-	body = append(body, 0, 0, 0, 0)                           // opt_endofopt
+	body = append(body, 0, 0, 0, 0)                          // opt_endofopt
 	g.block(ngSHB, body)
 }
 

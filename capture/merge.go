@@ -120,7 +120,7 @@ func (in *mergeInput) close() error {
 		return nil
 	}
 	in.done = true
-	return in.close()
+	return in.src.Close()
 }
 
 type merger struct {

@@ -184,3 +184,70 @@ func TestMergeZeroAllocs(t *testing.T) {
 		t.Errorf("%.2f allocs per merged Next", allocs)
 	}
 }
+
+// fakeSource yields frames at the given times and counts Close calls.
+type fakeSource struct {
+	ts     []int64
+	n      int
+	closed int
+	err    error // returned after the frames, instead of io.EOF
+}
+
+func (s *fakeSource) Next() (Frame, error) {
+	if s.n == len(s.ts) {
+		if s.err != nil {
+			return Frame{}, s.err
+		}
+		return Frame{}, io.EOF
+	}
+	s.n++
+	return Frame{TS: s.ts[s.n-1], Num: uint64(s.n), Data: []byte{byte(s.n)}}, nil
+}
+
+func (s *fakeSource) Close() error { s.closed++; return nil }
+
+// TestMergeCloses: each input is closed exactly once, as soon as it ends
+// or fails, or when the merge is closed.
+func TestMergeCloses(t *testing.T) {
+	a := &fakeSource{ts: []int64{1, 2}}
+	b := &fakeSource{ts: []int64{3}, err: &ReadError{File: "b", Packet: 2, Err: errTruncated}}
+	c := &fakeSource{ts: []int64{0, 10, 20}}
+	m := Merge(a, b, c)
+	var got []int64
+	var errs int
+	for range 20 {
+		f, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs++
+			if b.closed != 1 {
+				t.Errorf("damaged input not closed when reported")
+			}
+			continue
+		}
+		got = append(got, f.TS)
+		if len(got) == 4 && c.closed != 0 {
+			t.Error("c closed early")
+		}
+	}
+	if fmt.Sprint(got) != "[0 1 2 3 10 20]" || errs != 1 {
+		t.Errorf("got %v with %d errors", got, errs)
+	}
+	if a.closed != 1 || b.closed != 1 || c.closed != 1 {
+		t.Errorf("closes after EOF: a=%d b=%d c=%d", a.closed, b.closed, c.closed)
+	}
+	m.Close()
+	if a.closed != 1 || b.closed != 1 || c.closed != 1 {
+		t.Errorf("closes after Close: a=%d b=%d c=%d", a.closed, b.closed, c.closed)
+	}
+	d := &fakeSource{ts: []int64{1, 2}}
+	e := &fakeSource{ts: []int64{1, 2}}
+	m = Merge(d, e)
+	m.Next()
+	m.Close()
+	if d.closed != 1 || e.closed != 1 {
+		t.Errorf("Close: d=%d e=%d", d.closed, e.closed)
+	}
+}

@@ -84,7 +84,7 @@ func newPcapReader(name string, w *window, closer io.Closer) (*pcapReader, error
 
 func (r *pcapReader) Next() (Frame, error) {
 	if r.err != nil {
-		return Frame{}, r.err
+		return Frame{}, r.err // io.EOF after a *ReadError, or the closed error
 	}
 	w := r.w
 	hl := r.hdrLen
@@ -124,15 +124,15 @@ func (r *pcapReader) Next() (Frame, error) {
 	}, nil
 }
 
+// fail returns the *ReadError for the record at the read position; later
+// calls to Next return io.EOF.
 func (r *pcapReader) fail(err error) error {
-	r.err = readErr(r.name, r.num+1, r.w.offset(), err)
-	return r.err
+	r.err = io.EOF
+	return readErr(r.name, r.num+1, r.w.offset(), err)
 }
 
 func (r *pcapReader) Close() error {
-	if r.err == nil {
-		r.err = fmt.Errorf("capture: %s: %w", r.name, errClosed)
-	}
+	r.err = fmt.Errorf("capture: %s: %w", r.name, errClosed)
 	c := r.closer
 	r.closer = nil
 	r.w.buf = nil

@@ -210,7 +210,7 @@ func (r *ngReader) iface(b []byte) error {
 
 func (r *ngReader) Next() (Frame, error) {
 	if r.err != nil {
-		return Frame{}, r.err
+		return Frame{}, r.err // io.EOF after a *ReadError, or the closed error
 	}
 	w := r.w
 	for {
@@ -332,15 +332,15 @@ func (r *ngReader) packet(typ uint32, b []byte) (f Frame, err error) {
 	return f, nil
 }
 
+// fail returns the *ReadError for the block at offset off; later calls to
+// Next return io.EOF.
 func (r *ngReader) fail(off int64, err error) error {
-	r.err = readErr(r.name, r.num+1, off, err)
-	return r.err
+	r.err = io.EOF
+	return readErr(r.name, r.num+1, off, err)
 }
 
 func (r *ngReader) Close() error {
-	if r.err == nil {
-		r.err = fmt.Errorf("capture: %s: %w", r.name, errClosed)
-	}
+	r.err = fmt.Errorf("capture: %s: %w", r.name, errClosed)
 	c := r.closer
 	r.closer = nil
 	r.w.buf = nil

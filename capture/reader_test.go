@@ -118,9 +118,9 @@ func buildNg() ([]byte, []Frame, *ngb) {
 		return d
 	}
 	g.shb()
-	g.idb(1, 64)                                            // 0: Ethernet, µs
-	g.idb(101, 0, g.tsresol(9))                             // 1: raw IP, ns
-	g.idb(113, 0, g.tsresol(0x80|20))                       // 2: SLL, 2^-20 s
+	g.idb(1, 64)                                           // 0: Ethernet, µs
+	g.idb(101, 0, g.tsresol(9))                            // 1: raw IP, ns
+	g.idb(113, 0, g.tsresol(0x80|20))                      // 2: SLL, 2^-20 s
 	g.idb(228, 0, g.tsresol(3), g.tsoffset(1_000_000_000)) // 3: IPv4, ms, +1e9 s
 	g.epb(0, uint64(t0/1000), data(60, 1), 60)
 	add(t0/1000*1000, 1, data(60, 1), 60)
@@ -346,9 +346,9 @@ func TestTruncatedEveryOffset(t *testing.T) {
 				if err.Error() != want {
 					t.Fatalf("cut %d: got %q, want %q", cut, err, want)
 				}
-				// The error is sticky.
-				if _, err2 := s.Next(); err2 != err {
-					t.Fatalf("cut %d: second Next returned %v", cut, err2)
+				// The input is finished.
+				if _, err2 := s.Next(); err2 != io.EOF {
+					t.Fatalf("cut %d: Next after the *ReadError returned %v", cut, err2)
 				}
 			}
 		})
@@ -471,6 +471,11 @@ func TestCaplenOverSnaplen(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFrames(t, mustReadAll(t, s), recs, []int{1}, "big")
+	s, err = NewReader("bigng", bytes.NewReader(ngBytes(recs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFrames(t, mustReadAll(t, s), recs, []int{1}, "bigng")
 }
 
 func TestPcapOldVersions(t *testing.T) {

@@ -14,9 +14,9 @@ type Source interface {
 	// only until the next call to Next or Close (zero-copy).
 	// At end of input it returns io.EOF. A *ReadError means the input is
 	// damaged: the frames returned so far are valid, and the caller decides
-	// what to do (typically: warn and stop this input). A single-file Source
-	// keeps returning the same *ReadError; a merged Source (OpenAll) drops
-	// the damaged input and, if Next is called again, goes on with the others.
+	// what to do (typically: warn and stop this input). The damaged input is
+	// then finished: a single-file Source returns io.EOF from then on, and a
+	// merged Source (OpenAll) goes on with its other inputs.
 	Next() (f Frame, err error)
 	// Close releases the input. For a Source from Open or OpenAll it closes
 	// the files it opened (never stdin); for one from NewReader it leaves the

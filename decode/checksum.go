@@ -1,17 +1,25 @@
 package decode
 
+import "encoding/binary"
+
 // Internet checksums (RFC 1071), as Zeek's in_cksum / ip_in_cksum compute
 // them (src/net_util.cc). None of these keep their arguments.
 
 // sum16 adds b as big-endian 16-bit words (odd trailing byte padded with
 // zero) to the running 32-bit one's complement accumulator s.
 func sum16(s uint64, b []byte) uint64 {
-	for len(b) >= 8 {
-		s += uint64(b[0])<<8 | uint64(b[1])
-		s += uint64(b[2])<<8 | uint64(b[3])
-		s += uint64(b[4])<<8 | uint64(b[5])
-		s += uint64(b[6])<<8 | uint64(b[7])
-		b = b[8:]
+	// Adding 32-bit big-endian words is the same in one's complement
+	// arithmetic once folded; 64 bits cannot overflow below 2^32 words.
+	for len(b) >= 32 {
+		s += uint64(binary.BigEndian.Uint32(b)) + uint64(binary.BigEndian.Uint32(b[4:])) +
+			uint64(binary.BigEndian.Uint32(b[8:])) + uint64(binary.BigEndian.Uint32(b[12:])) +
+			uint64(binary.BigEndian.Uint32(b[16:])) + uint64(binary.BigEndian.Uint32(b[20:])) +
+			uint64(binary.BigEndian.Uint32(b[24:])) + uint64(binary.BigEndian.Uint32(b[28:]))
+		b = b[32:]
+	}
+	for len(b) >= 4 {
+		s += uint64(binary.BigEndian.Uint32(b))
+		b = b[4:]
 	}
 	for len(b) >= 2 {
 		s += uint64(b[0])<<8 | uint64(b[1])

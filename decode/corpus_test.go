@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 )
 
@@ -92,12 +91,22 @@ func (e *corpusEntry) has(tag string) bool {
 
 func loadCorpus(t testing.TB) []*corpusEntry {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
+	out, err := corpusList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out == nil {
 		t.Skip("../shared/zeek-parity not found")
 	}
-	dirs, err := filepath.Glob(filepath.Join(corpusDir, "*", "meta.json"))
-	if err != nil || len(dirs) == 0 {
-		t.Skip("../shared/zeek-parity not found")
+	return out
+}
+
+// corpusList lists the corpus entries with a trace; nil if the corpus is
+// absent.
+func corpusList() ([]*corpusEntry, error) {
+	dirs, _ := filepath.Glob(filepath.Join(corpusDir, "*", "meta.json"))
+	if len(dirs) == 0 {
+		return nil, nil
 	}
 	var out []*corpusEntry
 	for _, m := range dirs {
@@ -113,14 +122,14 @@ func loadCorpus(t testing.TB) []*corpusEntry {
 		}
 		b, err := os.ReadFile(m)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if err := json.Unmarshal(b, &e.meta); err != nil {
-			t.Fatalf("%s: %v", m, err)
+			return nil, fmt.Errorf("%s: %v", m, err)
 		}
 		out = append(out, e)
 	}
-	return out
+	return out, nil
 }
 
 // entryStats summarizes what decoding a trace produced.
@@ -450,8 +459,6 @@ func TestCorpusTunnelDetails(t *testing.T) {
 		})
 	}
 }
-
-var _ = layers.LinkTypeEthernet
 
 // TestCorpusCounts checks, for every baseline that has the packet and IP
 // byte columns, that the packets Zeek counted are exactly the layers the

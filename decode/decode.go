@@ -79,8 +79,8 @@ type Decoder struct {
 	gen      uint64
 
 	// Per-call state.
-	p     *Packet
-	ts    int64
+	p       *Packet
+	ts      int64
 	inner   bool   // decoding inside a tunnel: L2 goes to pend only
 	pend    l2info // link-layer facts for the next IP layer
 	nextTun Tunnel // how the next IP layer is encapsulated
@@ -188,7 +188,7 @@ func (d *Decoder) link(lt int, f frame) {
 	case LinkRaw, LinkRawDLT12, LinkRawDLT14, LinkIPv4, LinkIPv6:
 		d.ip(f, false)
 	case LinkNull, LinkLoop:
-		d.null(lt, f)
+		d.null(f)
 	case LinkLinuxSLL:
 		d.sll(f, 16, 14, 6)
 	case LinkLinuxSLL2:
@@ -389,20 +389,15 @@ func (d *Decoder) mpls(f frame) {
 // little-endian word and accepts 2 (AF_INET) and 24, 28, 30 (AF_INET6 on
 // the BSDs and macOS). We also accept the big-endian form, since the AF is
 // in the capturing host's byte order (and DLT_LOOP's is always big-endian).
-func (d *Decoder) null(lt int, f frame) {
+func (d *Decoder) null(f frame) {
 	b := f.data
 	if len(b) <= 4 {
 		d.anomaly(AnomalyTruncatedLink)
 		return
 	}
 	le := uint32(b[3])<<24 | uint32(b[2])<<16 | uint32(b[1])<<8 | uint32(b[0])
-	be := be32(b)
-	af := le
-	if lt == LinkLoop {
-		af = be
-	}
 	ok := func(v uint32) bool { return v == 2 || v == 24 || v == 28 || v == 30 }
-	if ok(af) || ok(le) || ok(be) {
+	if ok(le) || ok(be32(b)) {
 		d.ip(f.skip(4), false)
 		return
 	}

@@ -67,10 +67,10 @@ func (t *fragTable) init(n int, timeout int64) {
 type fragResult uint8
 
 const (
-	fragHeld       fragResult = iota // kept; datagram not complete
-	fragHeldBad                      // kept, but it overlapped held bytes inconsistently
-	fragDropped                      // not usable (too large, too many holes)
-	fragComplete                     // datagram rebuilt
+	fragHeld     fragResult = iota // kept; datagram not complete
+	fragHeldBad                    // kept, but it overlapped held bytes inconsistently
+	fragDropped                    // not usable (too large, too many holes)
+	fragComplete                   // datagram rebuilt
 )
 
 // add files one fragment. hdr is the header to keep (IPv4: the whole

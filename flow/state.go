@@ -10,14 +10,14 @@ type EndpointState uint8
 // Endpoint states. The numeric values of the TCP states match Zeek's
 // EndpointState enum.
 const (
-	StateInactive    EndpointState = iota // nothing seen from this side
-	StateSynSent                          // SYN seen, no ack
-	StateSynAckSent                       // SYN-ACK seen, no initial SYN
-	StatePartial                          // data seen, but no SYN
-	StateEstablished                      // SYN-ACK seen (implicit for a SYN sent by the responder)
-	StateClosed                           // FIN seen
-	StateReset                            // RST seen
-	StateActive      = StateSynSent       // UDP/ICMP/other: packets seen (Zeek's UDP_ACTIVE == 1)
+	StateInactive    EndpointState  = iota // nothing seen from this side
+	StateSynSent                           // SYN seen, no ack
+	StateSynAckSent                        // SYN-ACK seen, no initial SYN
+	StatePartial                           // data seen, but no SYN
+	StateEstablished                       // SYN-ACK seen (implicit for a SYN sent by the responder)
+	StateClosed                            // FIN seen
+	StateReset                             // RST seen
+	StateActive      = StateSynSent        // UDP/ICMP/other: packets seen (Zeek's UDP_ACTIVE == 1)
 )
 
 var stateNames = [...]string{"INACTIVE", "SYN_SENT", "SYN_ACK_SENT", "PARTIAL", "ESTABLISHED", "CLOSED", "RESET"}

@@ -294,6 +294,11 @@ func (t *Table) Packet(p *decode.Packet) {
 	for i := 0; i < p.N; i++ {
 		l := &p.Layers[i]
 		if !l.Session {
+			// No connection: a transport header cut short (Zeek's
+			// CheckHeaderTrunc), or an IP-level tunnel carrier.
+			if i+1 >= p.N {
+				t.stats.NoConn++
+			}
 			// An IP-level tunnel (GRE, IP-in-IP): its uid, keyed by the
 			// outer addresses, is the parent of what it carries.
 			if i+1 < p.N {
@@ -330,12 +335,6 @@ func transportOf(proto uint8) Transport {
 // the layer makes no connection).
 func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, havePar bool) *Conn {
 	trans := transportOf(l.Key.Proto)
-	if trans != TransportUnknown && l.TransportTruncated {
-		// Zeek's CheckHeaderTrunc: no connection for a packet whose
-		// transport header is cut short.
-		t.stats.NoConn++
-		return nil
-	}
 	t.stats.Packets++
 	src, dst := l.Key.Src, l.Key.Dst
 	sp, dp := l.Key.SrcPort, l.Key.DstPort

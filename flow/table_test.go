@@ -347,4 +347,3 @@ func TestHashSymmetric(t *testing.T) {
 		t.Fatal("A->A flows collide")
 	}
 }
-

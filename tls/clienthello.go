@@ -209,11 +209,6 @@ func (c *ClientHello) parseBody(body []byte, dtls bool) error {
 	if len(body) > MaxClientHelloLen {
 		return errTooLarge
 	}
-	if c.u16 == nil {
-		// One allocation holds every uint16 list: at most one value per two
-		// body bytes.
-		c.u16 = make([]uint16, 0, len(body)/2+1)
-	}
 	r := reader{body}
 	v, ok := r.u16()
 	if !ok {
@@ -239,27 +234,46 @@ func (c *ClientHello) parseBody(body []byte, dtls bool) error {
 	if !ok || len(cs)%2 != 0 {
 		return errCiphers
 	}
-	ciphers := c.appendU16s(cs)
 	comp, ok := r.vec8()
 	if !ok || len(comp) == 0 {
 		return errCompression
 	}
-	var exts, versions, sigs, groups span
-	pf, sni := false, false
-	if len(r.b) >= 2 { // extensions are optional (SSL 3.0, early TLS)
-		block, ok := r.vec16()
-		if !ok {
+	var block []byte
+	hasExts := len(r.b) >= 2 // extensions are optional (SSL 3.0, early TLS)
+	if hasExts {
+		if block, ok = r.vec16(); !ok {
 			return errExtBlock
 		}
+	}
+	// Validate the extension headers and size the single array that holds
+	// every uint16 list, so that it is allocated at most once.
+	need := len(cs) / 2
+	er := reader{block}
+	for len(er.b) > 0 {
+		typ, ok1 := er.u16()
+		data, ok2 := er.vec16()
+		if !ok1 || !ok2 {
+			return errExtLen
+		}
+		need++
+		switch typ {
+		case ExtSignatureAlgorithms, ExtSupportedGroups, ExtSupportedVersions:
+			need += len(data) / 2
+		}
+	}
+	if cap(c.u16) < need {
+		c.u16 = make([]uint16, 0, need)
+	}
+	ciphers := c.appendU16s(cs)
+	var exts, versions, sigs, groups span
+	pf, sni := false, false
+	if hasExts {
 		// Extension types first, so that the list is contiguous in c.u16.
-		er := reader{block}
+		er = reader{block}
 		exts.lo = len(c.u16)
 		for len(er.b) > 0 {
-			typ, ok1 := er.u16()
-			_, ok2 := er.vec16()
-			if !ok1 || !ok2 {
-				return errExtLen
-			}
+			typ, _ := er.u16()
+			er.vec16()
 			c.u16 = append(c.u16, typ)
 		}
 		exts.hi = len(c.u16)

@@ -245,7 +245,11 @@ func sealInitial(t testing.TB, version uint32, dcid, scid []byte, pn uint32, pay
 	hdr = append(hdr, scid...)
 	hdr = append(hdr, 0) // token length
 	length := 4 + len(payload) + 16
-	hdr = append(hdr, 0x40|byte(length>>8), byte(length))
+	if length < 1<<14 {
+		hdr = append(hdr, 0x40|byte(length>>8), byte(length))
+	} else {
+		hdr = append(hdr, 0x80|byte(length>>24), byte(length>>16), byte(length>>8), byte(length))
+	}
 	pnOff := len(hdr)
 	hdr = append(hdr, byte(pn>>24), byte(pn>>16), byte(pn>>8), byte(pn))
 	nonce := k.iv

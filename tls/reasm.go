@@ -2,7 +2,7 @@ package tls
 
 // reasm reassembles a byte range [0, limit) from pieces written at arbitrary
 // offsets, in any order, with overlaps. Bytes at or beyond limit are dropped.
-// At most maxHoles disjoint covered intervals are tracked; a write that
+// At most maxHoles (128) disjoint covered intervals are tracked; a write that
 // would need more fails, so a hostile peer cannot make the interval list
 // grow without bound. The buffer grows on demand, never beyond limit.
 type reasm struct {
@@ -13,7 +13,7 @@ type reasm struct {
 
 type interval struct{ lo, hi int }
 
-const maxHoles = 64
+const maxHoles = 128
 
 func (r *reasm) reset(limit int) {
 	r.buf = r.buf[:0]
@@ -99,4 +99,40 @@ func (r *reasm) shift(n int) {
 		k++
 	}
 	r.ivs = r.ivs[:k]
+}
+
+// shiftRight inserts n uncovered bytes at the front, renumbering offsets so
+// that 0 becomes n. The caller ensures len(buf)+n <= limit.
+func (r *reasm) shiftRight(n int) {
+	if n <= 0 {
+		return
+	}
+	old := len(r.buf)
+	if old+n > cap(r.buf) {
+		nb := make([]byte, old+n, min(max(2*cap(r.buf), old+n, 512), max(r.limit, old+n)))
+		copy(nb[n:], r.buf)
+		r.buf = nb
+	} else {
+		r.buf = r.buf[:old+n]
+		copy(r.buf[n:], r.buf[:old])
+	}
+	clear(r.buf[:n])
+	for i := range r.ivs {
+		r.ivs[i].lo += n
+		r.ivs[i].hi += n
+	}
+}
+
+// runEnd returns the end of the covered interval containing p, or p when p
+// is not covered.
+func (r *reasm) runEnd(p int) int {
+	for _, iv := range r.ivs {
+		if iv.lo <= p && p < iv.hi {
+			return iv.hi
+		}
+		if iv.lo > p {
+			break
+		}
+	}
+	return p
 }

@@ -15,8 +15,7 @@ const (
 )
 
 const (
-	stScanning = iota
-	stAnchored
+	stActive = iota
 	stDone
 )
 
@@ -24,58 +23,56 @@ const (
 // one TCP connection (client to server). Feed it every payload-carrying
 // segment with Add, in any order; duplicates and overlaps are fine.
 //
-// The ClientHello need not be at the start of the stream: segments are
-// scanned for a TLS record header that starts a ClientHello (22, 3, 0-4,
-// length, 1, ...), so STARTTLS protocols (SMTP, IMAP, POP3, FTP AUTH TLS,
-// XMPP, LDAP, PostgreSQL SSLRequest, IRC, RDP) work: the plaintext before the
-// record is skipped. A candidate that turns out not to parse is dropped and
-// scanning resumes after it. Segments that arrive before the segment holding
-// the record start are kept (at most MaxPending bytes) so that out-of-order
-// delivery of the ClientHello's own segments still works.
+// The ClientHello need not be at the start of the stream. Segments are
+// placed by sequence number into a bounded window, which is searched for a
+// candidate: a position where a TLS record carrying a ClientHello could
+// start (22, 3, 0-4, length, 1, length, 3, 0-4; see LooksLikeClientHello),
+// whether at a segment start, inside a segment or split across segments.
+// So STARTTLS protocols work (SMTP, IMAP, POP3, FTP AUTH TLS, XMPP, LDAP,
+// PostgreSQL SSLRequest, IRC, RDP, HTTP CONNECT): the plaintext before the
+// record is skipped. The earliest candidate is tried first; one that turns
+// out not to parse is dropped and the search resumes after it. Data before
+// the first candidate is kept (up to MaxPending bytes) until a candidate
+// proves itself, so segments of the ClientHello may arrive before the
+// segment that holds its first byte.
 //
-// Bounds: at most MaxScan bytes are scanned without a candidate, a
-// candidate buffers at most 4+MaxClientHelloLen+4096 bytes in at most 64
-// disjoint pieces, and at most 32 candidates may fail. After that, or once a
-// ClientHello is found, the assembler is done and ignores further input.
+// Bounds: at most MaxPending bytes before a candidate plus
+// 4+MaxClientHelloLen+4096 bytes from it are buffered, in at most 128
+// disjoint pieces; at most 32 candidates may fail; and the assembler gives
+// up after discarding MaxScan bytes of non-TLS data. After giving up, or
+// once a ClientHello is found, it is done, releases its buffers and
+// ignores further input.
 //
 // A StreamAssembler is not safe for concurrent use. The zero value is ready
 // to use. Add never retains payload.
 type StreamAssembler struct {
-	// MaxScan is the number of payload bytes inspected while no candidate
-	// record start is held before giving up; 0 means DefaultMaxScan.
+	// MaxScan is the number of bytes discarded as non-TLS before giving up;
+	// 0 means DefaultMaxScan.
 	MaxScan int
-	// MaxPending bounds the bytes kept from segments seen before the
-	// ClientHello's first segment; 0 means DefaultMaxPending.
+	// MaxPending bounds the bytes kept before the first candidate record
+	// start; 0 means DefaultMaxPending.
 	MaxPending int
 
 	state    uint8
-	anchor   uint32 // sequence number of stream offset 0 of r
+	started  bool
+	floor    bool   // data before base was discarded: no backward rebase
+	base     uint32 // sequence number of window offset 0
 	r        reasm
-	waitFor  int // contiguous length needed before parsing again
-	scanned  int
+	cand     int // offset of the current candidate, -1 none
+	failPos  int // candidates before this offset have failed
+	waitFor  int // bytes needed from cand before parsing again
+	scanned  int // bytes discarded without a ClientHello
 	failures int
-	pending  []pendingSeg
-	pbuf     []byte
 	scratch  []byte
 	hello    ClientHello
 	found    bool
 	err      error
 }
 
-type pendingSeg struct {
-	seq    uint32
-	off, n int // data in pbuf[off:off+n]
-}
-
-// Reset makes a ready for a new stream, keeping its buffers and limits.
+// Reset makes a ready for a new stream, keeping its limits.
 func (a *StreamAssembler) Reset() {
-	a.state = stScanning
-	a.anchor = 0
-	a.r.reset(streamLimit)
-	a.waitFor, a.scanned, a.failures = 0, 0, 0
-	a.pending = a.pending[:0]
-	a.pbuf = a.pbuf[:0]
-	a.found, a.err = false, nil
+	*a = StreamAssembler{MaxScan: a.MaxScan, MaxPending: a.MaxPending, r: a.r, scratch: a.scratch, hello: a.hello}
+	a.r.reset(0)
 }
 
 // Done reports whether the assembler has finished: a ClientHello was found
@@ -94,48 +91,6 @@ func (a *StreamAssembler) ClientHello() *ClientHello {
 	return &a.hello
 }
 
-// Add feeds one TCP segment: seq is the sequence number of payload[0]. It
-// returns the ClientHello on the call that completes it (and nil
-// afterwards), and a non-nil error only on the call where the assembler
-// gives up. payload is not retained.
-func (a *StreamAssembler) Add(seq uint32, payload []byte) (*ClientHello, error) {
-	if a.state == stDone || len(payload) == 0 {
-		return nil, nil
-	}
-	if a.r.limit == 0 {
-		a.r.limit = streamLimit
-	}
-	if a.state == stScanning {
-		a.scanned += len(payload)
-		p := findHelloStart(payload)
-		if p < 0 {
-			if a.scanned > a.maxScan() {
-				return nil, a.finish(ErrNoClientHello)
-			}
-			a.pool(seq, payload)
-			return nil, nil
-		}
-		a.state = stAnchored
-		a.anchor = seq + uint32(p)
-		a.r.reset(streamLimit)
-		a.waitFor = 0
-		if err := a.place(seq, payload); err != nil {
-			return nil, a.finish(err)
-		}
-		for _, ps := range a.pending {
-			if err := a.place(ps.seq, a.pbuf[ps.off:ps.off+ps.n]); err != nil {
-				return nil, a.finish(err)
-			}
-		}
-		a.pending, a.pbuf = a.pending[:0], a.pbuf[:0]
-		return a.tryParse()
-	}
-	if err := a.place(seq, payload); err != nil {
-		return nil, a.finish(err)
-	}
-	return a.tryParse()
-}
-
 func (a *StreamAssembler) maxScan() int {
 	if a.MaxScan > 0 {
 		return a.MaxScan
@@ -150,119 +105,164 @@ func (a *StreamAssembler) maxPending() int {
 	return DefaultMaxPending
 }
 
+func (a *StreamAssembler) window() int { return a.maxPending() + streamLimit }
+
+// Add feeds one TCP segment: seq is the sequence number of payload[0]. It
+// returns the ClientHello on the call that completes it (and nil
+// afterwards), and a non-nil error only on the call where the assembler
+// gives up. payload is not retained.
+func (a *StreamAssembler) Add(seq uint32, payload []byte) (*ClientHello, error) {
+	if a.state == stDone || len(payload) == 0 {
+		return nil, nil
+	}
+	w := a.window()
+	if !a.started {
+		a.started = true
+		a.base = seq
+		a.cand = -1
+		a.r.reset(w)
+	}
+	if len(payload) > w {
+		payload = payload[:w]
+	}
+	off := int(int32(seq - a.base))
+	if off < 0 {
+		d := -off
+		if !a.floor && len(a.r.buf)+d <= w {
+			// Earlier data than anything seen so far: move the window back.
+			a.r.shiftRight(d)
+			a.base = seq
+			if a.cand >= 0 {
+				a.cand += d
+			}
+			// The new bytes are untried; failPos is a single threshold, so
+			// earlier failures may be retried (bounded by maxFailures).
+			a.failPos = 0
+		} else {
+			if d >= len(payload) {
+				return nil, nil // old data, already discarded
+			}
+			payload = payload[d:]
+		}
+		off = 0
+	}
+	if end := off + len(payload); end > w {
+		// Slide the window forward: drop the oldest data.
+		n := end - w
+		a.discard(n)
+		off -= n
+		if off < 0 {
+			payload = payload[-off:]
+			off = 0
+		}
+	}
+	if err := a.r.write(off, payload); err != nil {
+		return nil, a.finish(err)
+	}
+	// Only positions whose 11-byte prefix overlaps the new data can have
+	// become candidates; a new one matters if it is earlier.
+	if a.cand < 0 || off < a.cand {
+		to := off + len(payload)
+		if a.cand >= 0 {
+			to = min(to, a.cand)
+		}
+		if p := a.search(max(a.failPos, off-10), to); p >= 0 {
+			a.cand, a.waitFor = p, 0
+		}
+	}
+	if h, err := a.tryParse(); h != nil || err != nil {
+		return h, err
+	}
+	// Keep at most MaxPending bytes before the candidate.
+	pre := len(a.r.buf)
+	if a.cand >= 0 {
+		pre = a.cand
+	}
+	if pre > a.maxPending() {
+		a.discard(pre - a.maxPending())
+	}
+	if a.scanned > a.maxScan() {
+		return nil, a.finish(ErrNoClientHello)
+	}
+	return nil, nil
+}
+
+// discard drops the first n bytes of the window.
+func (a *StreamAssembler) discard(n int) {
+	a.r.shift(n)
+	a.base += uint32(n)
+	a.floor = true
+	a.scanned += n
+	a.failPos = max(0, a.failPos-n)
+	if a.cand >= 0 {
+		a.cand -= n
+		if a.cand < 0 {
+			a.cand, a.waitFor = a.search(a.failPos, len(a.r.buf)), 0
+		}
+	}
+}
+
 func (a *StreamAssembler) finish(err error) error {
 	a.state = stDone
 	a.err = err
 	// Release buffers: a finished assembler may live as long as its flow.
-	a.r.buf, a.r.ivs = nil, nil
-	a.pending, a.pbuf, a.scratch = nil, nil, nil
+	a.r.buf, a.r.ivs, a.scratch = nil, nil, nil
 	return err
 }
 
-// place writes a segment into the candidate buffer, relative to anchor.
-func (a *StreamAssembler) place(seq uint32, data []byte) error {
-	off := int64(int32(seq - a.anchor))
-	if off < 0 {
-		if -off >= int64(len(data)) {
-			return nil
-		}
-		data = data[-off:]
-		off = 0
-	}
-	if off >= int64(a.r.limit) {
-		return nil
-	}
-	return a.r.write(int(off), data)
-}
-
-// pool keeps a copy of a segment seen while scanning, evicting the oldest
-// ones beyond MaxPending bytes.
-func (a *StreamAssembler) pool(seq uint32, data []byte) {
-	limit := a.maxPending()
-	if len(data) > limit {
-		data = data[:limit]
-	}
-	if len(a.pbuf)+len(data) > limit {
-		// Evict the oldest segments, then compact.
-		drop, k := 0, 0
-		for k < len(a.pending) && len(a.pbuf)-drop+len(data) > limit {
-			drop = a.pending[k].off + a.pending[k].n
-			k++
-		}
-		copy(a.pbuf, a.pbuf[drop:])
-		a.pbuf = a.pbuf[:len(a.pbuf)-drop]
-		n := copy(a.pending, a.pending[k:])
-		a.pending = a.pending[:n]
-		for i := range a.pending {
-			a.pending[i].off -= drop
-		}
-	}
-	a.pending = append(a.pending, pendingSeg{seq: seq, off: len(a.pbuf), n: len(data)})
-	a.pbuf = append(a.pbuf, data...)
-}
-
 func (a *StreamAssembler) tryParse() (*ClientHello, error) {
-	for {
-		contig := a.r.contiguous()
-		if contig == 0 || contig < a.waitFor {
+	for a.cand >= 0 {
+		end := a.r.runEnd(a.cand)
+		n := end - a.cand
+		if n == 0 || n < a.waitFor {
 			return nil, nil
 		}
-		need, err := parseRecords(&a.hello, a.r.buf[:contig], &a.scratch)
+		need, err := parseRecords(&a.hello, a.r.buf[a.cand:end], &a.scratch)
 		if err == nil && need == 0 {
 			a.found = true
 			a.finish(nil)
 			return &a.hello, nil
 		}
 		if err == nil {
-			if contig+need > a.r.limit {
-				err = errTooLarge
-			} else {
-				a.waitFor = contig + need
+			if n+need <= streamLimit {
+				a.waitFor = n + need
 				return nil, nil
 			}
+			err = errTooLarge
 		}
 		// This candidate is not a ClientHello: try the next one.
 		a.failures++
 		if a.failures > maxFailures {
 			return nil, a.finish(ErrNoClientHello)
 		}
-		if p := findHelloStart(a.r.buf[1:contig]); p >= 0 {
-			a.r.shift(p + 1)
-			a.anchor += uint32(p + 1)
-			a.waitFor = 0
-			continue
-		}
-		// No candidate left in the contiguous data: resume scanning. Pieces
-		// beyond the contiguous prefix go back to the pending pool.
-		a.scanned += contig
-		if a.scanned > a.maxScan() {
-			return nil, a.finish(ErrNoClientHello)
-		}
-		a.state = stScanning
-		if len(a.r.ivs) > 1 {
-			for _, iv := range a.r.ivs[1:] {
-				a.pool(a.anchor+uint32(iv.lo), a.r.buf[iv.lo:iv.hi])
-			}
-		}
-		a.r.reset(streamLimit)
-		return nil, nil
+		a.failPos = a.cand + 1
+		a.cand, a.waitFor = a.search(a.failPos, len(a.r.buf)), 0
 	}
+	return nil, nil
 }
 
-// findHelloStart returns the offset of the first position in b where a
-// ClientHello record could start (a full match of helloPrefixOK, or a
-// partial match running to the end of b), or -1.
-func findHelloStart(b []byte) int {
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], contentHandshake)
-		if j < 0 {
-			return -1
+// search returns the first covered position p in [from, to) where a
+// ClientHello record could start, judged on the covered bytes from p (a
+// partial match running to the end of the covered run counts), or -1.
+func (a *StreamAssembler) search(from, to int) int {
+	for _, iv := range a.r.ivs {
+		if iv.hi <= from {
+			continue
 		}
-		i += j
-		if helloPrefixOK(b[i:min(len(b), i+11)]) {
-			return i
+		if iv.lo >= to {
+			break
 		}
-		i++
+		b := a.r.buf[:iv.hi]
+		for p, e := max(iv.lo, from), min(iv.hi, to); p < e; p++ {
+			j := bytes.IndexByte(b[p:e], contentHandshake)
+			if j < 0 {
+				break
+			}
+			p += j
+			if helloPrefixOK(b[p:min(p+11, iv.hi)]) {
+				return p
+			}
+		}
 	}
 	return -1
 }

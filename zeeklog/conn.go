@@ -110,6 +110,10 @@ func (cw *ConnWriter) header() {
 	_, cw.err = cw.w.Write(b)
 }
 
+// SetOpenTime sets the time of the #open line; call it before the first
+// Write.
+func (cw *ConnWriter) SetOpenTime(t time.Time) { cw.opt.OpenTime = t }
+
 // IsLocal reports whether a is in the writer's local networks.
 func (cw *ConnWriter) IsLocal(a decode.Addr) bool {
 	ip := a.Netip()

@@ -196,7 +196,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 
 	out, err := newOutputs(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "flowlog: %v\n", err)
+		fmt.Fprintf(stderr, "flowlog: output: %v\n", err)
 		return exitBadArgs
 	}
 
@@ -251,9 +251,6 @@ func replay(cfg *Config, stderr io.Writer) int {
 	}
 	table.Flush()
 	out.events(table.Events())
-	if first {
-		out.open(0)
-	}
 	if err := out.close(); err != nil {
 		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)
 		status = exitBadArgs
@@ -275,40 +272,44 @@ type outputs struct {
 	writers []*zeeklog.ConnWriter
 }
 
+// newOutputs creates the log files. It runs only after the inputs opened, so
+// a bad input never clobbers an existing conn.log.
 func newOutputs(cfg *Config) (*outputs, error) {
-	return &outputs{cfg: cfg}, nil
-}
-
-func (o *outputs) open(firstTS int64) {
-	if o.writers != nil {
-		return
-	}
-	openTime := time.Now()
+	o := &outputs{cfg: cfg}
 	var clock func() time.Time = time.Now
-	if o.cfg.SeedSet {
-		// Reproducible: #open/#close come from packet time.
-		openTime = time.Unix(0, firstTS).UTC()
-		clock = nil
+	if cfg.SeedSet {
+		clock = nil // reproducible: #close from packet time
 	}
-	o.writers = []*zeeklog.ConnWriter{}
-	for _, w := range o.cfg.Writers {
+	for _, w := range cfg.Writers {
 		name := "conn.log"
 		format := zeeklog.TSV
 		if w == "json" {
 			format = zeeklog.JSON
-			if len(o.cfg.Writers) > 1 {
+			if len(cfg.Writers) > 1 {
 				name = "conn.json.log"
 			}
 		}
-		f, err := os.Create(filepath.Join(o.cfg.OutDir, name))
+		f, err := os.Create(filepath.Join(cfg.OutDir, name))
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "flowlog: %v\n", err)
-			os.Exit(exitBadArgs)
+			o.close()
+			return nil, err
 		}
 		o.files = append(o.files, f)
 		o.writers = append(o.writers, zeeklog.NewConnWriter(f, zeeklog.Options{
-			Format: format, LocalNets: o.cfg.LocalNets, OpenTime: openTime, Clock: clock,
+			Format: format, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock,
 		}))
+	}
+	return o, nil
+}
+
+// open sets the #open time: packet time of the first frame with --seed
+// (reproducible), the wall clock otherwise.
+func (o *outputs) open(firstTS int64) {
+	if !o.cfg.SeedSet {
+		return
+	}
+	for _, w := range o.writers {
+		w.SetOpenTime(time.Unix(0, firstTS).UTC())
 	}
 }
 

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.conn.log (review the diff carefully)")
+
+// runFlowlog runs the command in-process and returns its exit status and stderr.
+func runFlowlog(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, errb.String()
+}
+
+// TestGolden replays every capture under testdata/pcaps and compares the
+// conn.log with testdata/golden/<name>.conn.log.
+func TestGolden(t *testing.T) {
+	pcaps, _ := filepath.Glob("../../testdata/pcaps/*.pcap*")
+	more, _ := filepath.Glob("../../testdata/pcaps/*/*.pcap*")
+	pcaps = append(pcaps, more...)
+	var n int
+	for _, p := range pcaps {
+		if strings.Contains(p, "/bad/") {
+			continue
+		}
+		n++
+		name := strings.TrimPrefix(p, "../../testdata/pcaps/")
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			code, stderr := runFlowlog(t, "-r", p, "-o", dir, "--seed", "1", "-q")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "conn.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("../../testdata/golden", strings.ReplaceAll(name, "/", "_")+".conn.log")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/flowlog -update and review)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("conn.log differs from %s:\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no captures under testdata/pcaps")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	notCap := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notCap, []byte("this is not a capture file\n"), 0o644)
+	empty := filepath.Join(dir, "empty.pcap")
+	os.WriteFile(empty, nil, 0o644)
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(out, 0o755)
+	sentinel := []byte("previous conn.log\n")
+	os.WriteFile(filepath.Join(out, "conn.log"), sentinel, 0o644)
+
+	for _, c := range []struct{ name, file, want string }{
+		{"not a capture", notCap, "notes.txt"},
+		{"empty", empty, "empty.pcap"},
+		{"missing", filepath.Join(dir, "nope.pcap"), "nope.pcap"},
+	} {
+		code, stderr := runFlowlog(t, "-r", c.file, "-o", out, "-q")
+		if code != 2 {
+			t.Errorf("%s: exit %d, want 2", c.name, code)
+		}
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if len(lines) != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s: want one line naming %s, got %q", c.name, c.want, stderr)
+		}
+		got, _ := os.ReadFile(filepath.Join(out, "conn.log"))
+		if !bytes.Equal(got, sentinel) {
+			t.Errorf("%s: existing conn.log was overwritten", c.name)
+		}
+	}
+	if code, _ := runFlowlog(t, "-q"); code != 2 {
+		t.Errorf("no input: exit %d, want 2", code)
+	}
+	if code, _ := runFlowlog(t, "-r", notCap, "--writer", "xml"); code != 2 {
+		t.Errorf("bad writer: exit %d, want 2", code)
+	}
+	if code, stderr := runFlowlog(t, "-r", notCap, "-f", "tcp port"); code != 2 || !strings.Contains(stderr, "tcp port") {
+		t.Errorf("bad BPF: exit %d %q", code, stderr)
+	}
+}
+
+// TestTruncated cuts a good capture mid-record: the run warns with the file
+// and packet number, writes every flow, and exits 0 (1 with --strict).
+func TestTruncated(t *testing.T) {
+	src := "../../testdata/pcaps/sample.pcap"
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Skipf("%s not generated yet: %v", src, err)
+	}
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "cut.pcap")
+	os.WriteFile(cut, data[:len(data)*2/3], 0o644)
+	code, stderr := runFlowlog(t, "-r", cut, "-o", dir, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "cut.pcap") || !strings.Contains(stderr, "packet") {
+		t.Errorf("warning should name the file and packet: %q", stderr)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "conn.log"))
+	rows := 0
+	for _, l := range strings.Split(string(log), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			rows++
+		}
+	}
+	if rows == 0 {
+		t.Error("no flows written for the truncated capture")
+	}
+	if !strings.Contains(string(log), "#close") {
+		t.Error("conn.log not closed")
+	}
+	if code, _ := runFlowlog(t, "-r", cut, "-o", dir, "-q", "--strict"); code != 1 {
+		t.Errorf("--strict: exit %d, want 1", code)
+	}
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# make bench (second half): builds the benchmark pcaps as ../shared/bench/README.md
+# says (cached in $BENCHDIR, never in the repo), builds the Go floor, and times
+# flowlog against the floor on the same file in one run. Prints ratios.
+# Not run in CI (each pcap takes about a minute to build).
+set -euo pipefail
+SHARED=${SHARED:-../shared}
+BIN=${BIN:-./bin/flowlog}
+BENCHDIR=${BENCHDIR:-$HOME/.cache/flowlog-bench}
+RUNS=${RUNS:-3}
+bench=$SHARED/bench
+if [ ! -d "$bench" ]; then
+  echo "bench: SKIPPED: $bench not found (benchmark bases live in ../shared/bench)"
+  exit 0
+fi
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need tcprewrite || ! need editcap || ! need mergecap || ! [ -x /usr/bin/time ]; then
+  echo "bench: installing tcpreplay, wireshark-common, time (apt-get)"
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpreplay wireshark-common time >/dev/null
+fi
+mkdir -p "$BENCHDIR"
+[ -f "$BENCHDIR/bench-1g.pcap" ] || "$bench/make-bench-pcap.sh" "$bench/base/normal.pcap" "$BENCHDIR/bench-1g.pcap" 1024
+[ -f "$BENCHDIR/many-flows.pcap" ] || "$bench/make-bench-pcap.sh" -m many-flows "$bench/base/many-flows.pcap" "$BENCHDIR/many-flows.pcap" 512
+floor=$BENCHDIR/floor
+if [ ! -x "$floor" ]; then
+  tmp=$(mktemp -d); cp -r "$bench/floor/." "$tmp/"; chmod -R u+w "$tmp"
+  (cd "$tmp" && go build -o "$floor" .)
+  rm -rf "$tmp"
+fi
+# median of RUNS runs of: wall seconds and max RSS (KiB), via GNU time
+measure() {
+  local out=$1; shift
+  for i in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o "$out.$i" "$@" >/dev/null 2>"$out.err.$i" || { cat "$out.err.$i"; return 1; }
+  done
+  cat "$out".[0-9]* | sort -n | awk -v n="$RUNS" 'NR==int((n+1)/2){print}'
+}
+tmpd=$(mktemp -d)
+trap 'rm -rf "$tmpd"' EXIT
+for f in bench-1g many-flows; do
+  p=$BENCHDIR/$f.pcap
+  cat "$p" >/dev/null
+  read -r fw fm < <(measure "$tmpd/floor-$f" "$floor" "$p")
+  read -r lw lm < <(measure "$tmpd/flowlog-$f" "$BIN" -r "$p" -o "$tmpd/out-$f" -q --seed 1)
+  flows=$(grep -vc '^#' "$tmpd/out-$f/conn.log" || true)
+  peak=$("$BIN" -r "$p" -o "$tmpd/out2-$f" --seed 1 2>&1 >/dev/null | sed -n 's/.*(peak \([0-9]*\)).*/\1/p')
+  echo "$f: floor ${fw}s ${fm}KiB | flowlog ${lw}s ${lm}KiB | wall ratio $(awk -v a="$lw" -v b="$fw" 'BEGIN{printf "%.2f", a/b}')x | conn.log rows $flows, peak live flows $peak, $(awk -v m="$lm" -v p="$peak" 'BEGIN{ if (p>0) printf "%.0f", m*1024/p; else print "?"}') bytes RSS per peak flow"
+done
