@@ -59,7 +59,7 @@ type Tag struct {
 
 // Pkt is one captured frame.
 type Pkt struct {
-	T       int64 // ns since Unix epoch
+	T       int64  // ns since Unix epoch
 	IP      []byte // the outermost IP packet, before link framing
 	Data    []byte
 	OrigLen int // wire length if larger than len(Data)
@@ -72,7 +72,7 @@ type File struct {
 	Name   string
 	Title  string
 	Desc   []string // bullet points for EXPECT.md
-	Link   layers.LinkType
+	Link   uint32   // pcap LINKTYPE_ value
 	frame  framer
 	Format string // "pcap" (default), "nanos", "bigendian", "pcapng", "gz"
 	Ifaces []layers.LinkType
@@ -84,11 +84,24 @@ type File struct {
 	Snap uint32
 }
 
-func newFile(name, title string, link layers.LinkType, fr framer) *File {
+// LINKTYPE_ values (gopacket's layers.LinkType is a uint8 and cannot hold 276).
+const (
+	linkNull     uint32 = 0
+	linkEth      uint32 = 1
+	linkPPP      uint32 = 9
+	linkRaw      uint32 = 101
+	linkSLL      uint32 = 113
+	linkRadiotap uint32 = 127
+	linkSLL2     uint32 = 276
+)
+
+func newFile(name, title string, link uint32, fr framer) *File {
 	return &File{Name: name, Title: title, Link: link, frame: fr, ids: ipIDs{}, Snap: 262144}
 }
 
-func (f *File) desc(format string, args ...any) { f.Desc = append(f.Desc, fmt.Sprintf(format, args...)) }
+func (f *File) desc(format string, args ...any) {
+	f.Desc = append(f.Desc, fmt.Sprintf(format, args...))
+}
 
 // conn registers an expected connection.
 func (f *File) conn(proto string, orig, resp ep, state, history string) *Conn {
@@ -200,11 +213,11 @@ type segOpt struct {
 	rawFlags bool
 }
 
-func rel(v int64) segOpt      { return segOpt{rel: &v} }
-func ackv(v uint32) segOpt    { return segOpt{ack: &v} }
-func winv(v uint16) segOpt    { return segOpt{win: &v} }
-func badsum() segOpt          { return segOpt{badsum: true} }
-func dropped() segOpt         { return segOpt{drop: true} }
+func rel(v int64) segOpt        { return segOpt{rel: &v} }
+func ackv(v uint32) segOpt      { return segOpt{ack: &v} }
+func winv(v uint16) segOpt      { return segOpt{win: &v} }
+func badsum() segOpt            { return segOpt{badsum: true} }
+func dropped() segOpt           { return segOpt{drop: true} }
 func (s *tcpFlow) at(v float64) { s.t = ms(v) }
 
 // send emits one segment dt milliseconds after the previous one.

@@ -35,24 +35,24 @@ func simpleDesc(f *File) {
 func linkFiles() []*File {
 	type lv struct {
 		name, title string
-		link        layers.LinkType
+		link        uint32
 		fr          framer
 		note        string
 	}
 	vs := []lv{
-		{"link-eth.pcap", "Ethernet (reference framing)", layers.LinkTypeEthernet, frameEthernet, ""},
-		{"link-raw.pcap", "LINKTYPE_RAW (101): bare IP", layers.LinkTypeRaw, frameRaw, "libpcap maps linktype 101 to DLT_RAW; Zeek's root analyzer falls back to IP."},
-		{"link-null.pcap", "LINKTYPE_NULL (0): BSD loopback, AF_INET=2 little-endian", layers.LinkTypeNull, frameNull, ""},
-		{"link-sll.pcap", "LINKTYPE_LINUX_SLL (113)", layers.LinkTypeLinuxSLL, frameSLL, ""},
-		{"link-sll2.pcap", "LINKTYPE_LINUX_SLL2 (276)", layers.LinkType(276), frameSLL2, ""},
-		{"link-ppp.pcap", "LINKTYPE_PPP (9) with ff 03 address/control", layers.LinkTypePPP, framePPP, ""},
-		{"link-radiotap.pcap", "LINKTYPE_IEEE802_11_RADIOTAP (127): radiotap + 802.11 data + LLC/SNAP", layers.LinkTypeIEEE80211Radio, frameRadiotap, "No FCS (radiotap flags 0): Zeek's radiotap analyzer does not strip one."},
-		{"eth-vlan.pcap", "Ethernet + 802.1Q (VLAN 100)", layers.LinkTypeEthernet, frameVLAN, "vlan=100 if the optional vlan column is enabled."},
-		{"eth-qinq.pcap", "Ethernet + QinQ (0x88a8 VLAN 200, then 0x8100 VLAN 100)", layers.LinkTypeEthernet, frameQinQ, "vlan=200, inner_vlan=100 if the optional columns are enabled."},
-		{"eth-mpls.pcap", "Ethernet + MPLS (labels 1000, 2000)", layers.LinkTypeEthernet, frameMPLS, ""},
-		{"eth-pppoe.pcap", "Ethernet + PPPoE session + PPP", layers.LinkTypeEthernet, framePPPoE, ""},
-		{"eth-pbb.pcap", "Ethernet + 802.1ah PBB (0x88a8 B-tag, 0x88e7 I-tag, customer frame)", layers.LinkTypeEthernet, framePBB, ""},
-		{"eth-vntag.pcap", "Ethernet + VN-Tag (0x8926)", layers.LinkTypeEthernet, frameVNTag, ""},
+		{"link-eth.pcap", "Ethernet (reference framing)", linkEth, frameEthernet, ""},
+		{"link-raw.pcap", "LINKTYPE_RAW (101): bare IP", linkRaw, frameRaw, "libpcap maps linktype 101 to DLT_RAW; Zeek's root analyzer falls back to IP."},
+		{"link-null.pcap", "LINKTYPE_NULL (0): BSD loopback, AF_INET=2 little-endian", linkNull, frameNull, ""},
+		{"link-sll.pcap", "LINKTYPE_LINUX_SLL (113)", linkSLL, frameSLL, ""},
+		{"link-sll2.pcap", "LINKTYPE_LINUX_SLL2 (276)", linkSLL2, frameSLL2, ""},
+		{"link-ppp.pcap", "LINKTYPE_PPP (9) with ff 03 address/control", linkPPP, framePPP, ""},
+		{"link-radiotap.pcap", "LINKTYPE_IEEE802_11_RADIOTAP (127): radiotap + 802.11 data + LLC/SNAP", linkRadiotap, frameRadiotap, "No FCS (radiotap flags 0): Zeek's radiotap analyzer does not strip one."},
+		{"eth-vlan.pcap", "Ethernet + 802.1Q (VLAN 100)", linkEth, frameVLAN, "vlan=100 if the optional vlan column is enabled."},
+		{"eth-qinq.pcap", "Ethernet + QinQ (0x88a8 VLAN 200, then 0x8100 VLAN 100)", linkEth, frameQinQ, "vlan=200, inner_vlan=100 if the optional columns are enabled."},
+		{"eth-mpls.pcap", "Ethernet + MPLS (labels 1000, 2000)", linkEth, frameMPLS, ""},
+		{"eth-pppoe.pcap", "Ethernet + PPPoE session + PPP", linkEth, framePPPoE, ""},
+		{"eth-pbb.pcap", "Ethernet + 802.1ah PBB (0x88a8 B-tag, 0x88e7 I-tag, customer frame)", linkEth, framePBB, ""},
+		{"eth-vntag.pcap", "Ethernet + VN-Tag (0x8926)", linkEth, frameVNTag, ""},
 	}
 	var out []*File
 	for _, v := range vs {
@@ -66,7 +66,7 @@ func linkFiles() []*File {
 	}
 
 	// File-format variants.
-	f := newFile("pcap-nsec.pcap", "nanosecond pcap (magic a1b23c4d)", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("pcap-nsec.pcap", "nanosecond pcap (magic a1b23c4d)", linkEth, frameEthernet)
 	f.Format = "nanos"
 	simpleDesc(f)
 	f.desc("Every timestamp carries 789 ns beyond the microsecond. Zeek opens files through libpcap at microsecond precision, which scales nanoseconds down by integer division (truncation), so ts/duration equal link-eth.pcap exactly. A reader that rounds would be 1 µs off.")
@@ -76,20 +76,20 @@ func linkFiles() []*File {
 	}
 	out = append(out, f)
 
-	f = newFile("pcap-bigendian.pcap", "big-endian pcap (bytes a1 b2 c3 d4)", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("pcap-bigendian.pcap", "big-endian pcap (bytes a1 b2 c3 d4)", linkEth, frameEthernet)
 	f.Format = "bigendian"
 	simpleDesc(f)
 	simpleContent(f)
 	out = append(out, f)
 
-	f = newFile("pcap-gz.pcap.gz", "gzip-compressed pcap", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("pcap-gz.pcap.gz", "gzip-compressed pcap", linkEth, frameEthernet)
 	f.Format = "gz"
 	simpleDesc(f)
 	f.desc("Zeek's tests read such files as `zcat file | zeek -r -`; libpcap itself does not decompress.")
 	simpleContent(f)
 	out = append(out, f)
 
-	f = newFile("pcapng-multi-if.pcapng", "pcapng, two Ethernet interfaces", layers.LinkTypeEthernet, frameRaw)
+	f = newFile("pcapng-multi-if.pcapng", "pcapng, two Ethernet interfaces", linkEth, frameRaw)
 	f.Format = "pcapng"
 	f.Ifaces = []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeEthernet}
 	simpleDesc(f)
@@ -103,7 +103,7 @@ func linkFiles() []*File {
 	}
 	out = append(out, f)
 
-	f = newFile("pcapng-mixed-link.pcapng", "pcapng, interface 0 Ethernet + interface 1 raw IP", layers.LinkTypeEthernet, frameRaw)
+	f = newFile("pcapng-mixed-link.pcapng", "pcapng, interface 0 Ethernet + interface 1 raw IP", linkEth, frameRaw)
 	f.Format = "pcapng"
 	f.Ifaces = []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeRaw}
 	simpleDesc(f)

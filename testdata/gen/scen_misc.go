@@ -10,7 +10,7 @@ import (
 )
 
 func fragFile() *File {
-	f := newFile("fragments.pcap", "IP fragmentation", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("fragments.pcap", "IP fragmentation", linkEth, frameEthernet)
 	f.desc("Zeek reassembles fragments before transport analysis (Frag.cc) and analyzes the datagram once, when the last missing fragment arrives: the connection starts at that packet's time, the datagram counts as one packet, and *_ip_bytes gets the reassembled length (for IPv6 without the Fragment header: 40 + payload).")
 	f.desc("Rows 1-2: a 1400-byte UDP payload in three IPv4 fragments (512+512+384 data bytes), in order and then out of order (last, first, middle). Row 3: the same over IPv6 with Fragment headers. Row 4: an ICMP echo request and reply of 1472 payload bytes, each in three IPv4 fragments.")
 	a, b := mkep("192.168.1.60", 50750), mkep("198.51.100.60", 9999)
@@ -59,7 +59,7 @@ func fragFile() *File {
 }
 
 func otherProtoFile() *File {
-	f := newFile("other-proto.pcap", "IP protocols without a Zeek transport analyzer", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("other-proto.pcap", "IP protocols without a Zeek transport analyzer", linkEth, frameEthernet)
 	f.desc("SCTP (132) association setup between 192.0.2.90 and 198.51.100.90 (INIT, INIT-ACK, COOKIE-ECHO, COOKIE-ACK), and two OSPFv2 Hellos (89) to 224.0.0.5 ten seconds apart.")
 	f.desc("Zeek logs these as proto unknown_transport with ports 0/0, keyed by (src, dst, IP protocol), conn_state OTH (conn_state() falls through to OTH for non-TCP/UDP), empty history, and byte counts 0 (no payload accounting); baselines core.pbb and core.vntag show the same shape.")
 	a, b := mkep("192.0.2.90", 0), mkep("198.51.100.90", 0)
@@ -70,18 +70,18 @@ func otherProtoFile() *File {
 		h := f.hdr(src.ip, dst.ip)
 		h.proto = layers.IPProtocolSCTP
 		h.df = true
-		ip := serialize(h.layer().(gopacket.SerializableLayer), layers.SCTP{SrcPort: 36412, DstPort: 36412, VerificationTag: vtag}, chunk)
+		ip := serialize(h.layer().(gopacket.SerializableLayer), &layers.SCTP{SrcPort: 36412, DstPort: 36412, VerificationTag: vtag}, chunk)
 		f.add(ms(t), ip, Tag{c: c, orig: orig, ipLen: ipTotalLen(ip), counts: true, updatesLast: true})
 	}
-	initc := layers.SCTPInit{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeInit},
+	initc := &layers.SCTPInit{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeInit},
 		InitiateTag: 0x11223344, AdvertisedReceiverWindowCredit: 106496, OutboundStreams: 2, InboundStreams: 2, InitialTSN: 1000}
 	sctp(0, a, b, 0, initc, true)
-	ack := layers.SCTPInit{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeInitAck},
+	ack := &layers.SCTPInit{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeInitAck},
 		InitiateTag: 0x55667788, AdvertisedReceiverWindowCredit: 106496, OutboundStreams: 2, InboundStreams: 2, InitialTSN: 5000,
 		Parameters: []layers.SCTPInitParameter{{Type: 7, Length: 4 + 24, Value: pseudo(7, 24)}}}
 	sctp(2, b, a, 0x11223344, ack, false)
-	sctp(4, a, b, 0x55667788, layers.SCTPCookieEcho{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeCookieEcho}, Cookie: pseudo(7, 24)}, true)
-	sctp(6, b, a, 0x11223344, layers.SCTPEmptyLayer{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeCookieAck}}, false)
+	sctp(4, a, b, 0x55667788, &layers.SCTPCookieEcho{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeCookieEcho}, Cookie: pseudo(7, 24)}, true)
+	sctp(6, b, a, 0x11223344, &layers.SCTPEmptyLayer{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeCookieAck}}, false)
 
 	r, m := mkep("10.0.0.1", 0), mkep("224.0.0.5", 0)
 	c2 := f.conn("unknown_transport", r, m, "OTH", "-")

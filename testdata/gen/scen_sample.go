@@ -10,7 +10,7 @@ import (
 )
 
 func sampleFile() *File {
-	f := newFile("sample.pcap", "realistic default capture (README demo)", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("sample.pcap", "realistic default capture (README demo)", linkEth, frameEthernet)
 	f.desc("About 7 minutes of packet time. All DNS queries use distinct source ports (Zeek's DNS analyzer also expires UDP DNS sessions after dns_session_timeout = 10 s, which never matters here).")
 	f.desc("local_orig/local_resp follow Zeek's current Site::private_address_space, which includes the documentation ranges, so nearly everything is T; only the IPv6 multicast destinations (ff02::/16) are F.")
 

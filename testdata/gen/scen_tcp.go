@@ -5,8 +5,6 @@ package main
 
 import (
 	"fmt"
-
-	"github.com/google/gopacket/layers"
 )
 
 var (
@@ -42,7 +40,7 @@ func (s *tcpFlow) exchange(nreq, nresp int) {
 func stateFiles() []*File {
 	var out []*File
 	mk := func(state, desc string, build func(f *File)) {
-		f := newFile("state-"+state+".pcap", "conn_state "+state, layers.LinkTypeEthernet, frameEthernet)
+		f := newFile("state-"+state+".pcap", "conn_state "+state, linkEth, frameEthernet)
 		f.desc("%s", desc)
 		build(f)
 		out = append(out, f)
@@ -163,7 +161,7 @@ func historyFiles() []*File {
 	srv := mkep("198.51.100.30", 9000)
 
 	// s/S h/H a/A d/D f/F r/R
-	f := newFile("history-handshake.pcap", "history letters s S h H a A d D f F r R", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("history-handshake.pcap", "history letters s S h H a A d D f F r R", linkEth, frameEthernet)
 	f.desc("Flow 1: simultaneous open (both sides send a bare SYN, then both SYN-ACK) -> lower-case s from the responder.")
 	f.desc("Flow 2: a lone SYN-ACK between two non-server ports (backscatter) -> upper-case H from the originator, no flip.")
 	f.desc("Flow 3: normal close by FIN both ways (S h A D a d F f). Flow 4: originator RST (R). Flow 5: responder RST to a SYN (r).")
@@ -215,7 +213,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// c / C: bad checksums
-	f = newFile("history-checksum.pcap", "history letters C c (bad checksums)", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-checksum.pcap", "history letters C c (bad checksums)", linkEth, frameEthernet)
 	f.desc("Flow 1 (TCP): one originator data segment with a bad TCP checksum, then the same segment intact; same for one responder segment.")
 	f.desc("Flow 2 (UDP): first datagram has a bad UDP checksum, then the same datagram intact, then a reply.")
 	f.desc("Zeek drops a bad-checksum packet right after recording C/c: it is not counted in *_pkts/*_ip_bytes and does not move last_time (TCPAnalyzer::ValidateChecksum, UDPAnalyzer::DeliverPacket); baseline core.udp-corrupt shows 0 pkts for such packets.")
@@ -243,7 +241,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// g / G
-	f = newFile("history-gap.pcap", "history letters G g (content gaps), missed_bytes", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-gap.pcap", "history letters G g (content gaps), missed_bytes", linkEth, frameEthernet)
 	f.desc("Originator bytes 101-200 and responder bytes 51-100 are never captured; the peer later ACKs past each hole while both sides are ESTABLISHED, so the reassembler reports a gap (TCP_Reassembler::Gap -> TCP_Endpoint::Gap, content_gap -> missed_bytes).")
 	f.desc("Assumes Zeek reassembles this connection, which it does by default (dpd_reassemble_first_packets=T in init-bare.zeek; all data is within the first few packets).")
 	{
@@ -266,7 +264,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// t / T with the 1, 10, 100 repeat rule
-	f = newFile("history-rexmit.pcap", "history letters T t (retransmissions), repeat rule", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-rexmit.pcap", "history letters T t (retransmissions), repeat rule", linkEth, frameEthernet)
 	f.desc("The originator's first data segment is retransmitted 12 times (T recorded at the 1st and 10th: Connection::ScaledHistoryEntry with base 10); the responder's data segment is retransmitted once (t).")
 	{
 		c := f.conn("tcp", cli(40400), srv, "SF", "ShADTTadtFf")
@@ -287,7 +285,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// w / W
-	f = newFile("history-zerowin.pcap", "history letters w W (zero window), repeat rule", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-zerowin.pcap", "history letters w W (zero window), repeat rule", linkEth, frameEthernet)
 	f.desc("The responder advertises a zero window in 10 pure ACKs (w at the 1st and 10th), then opens it; later the originator advertises a zero window once (W).")
 	{
 		c := f.conn("tcp", cli(40500), srv, "SF", "ShADawwdWFf")
@@ -309,7 +307,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// i / I
-	f = newFile("history-inconsistent.pcap", "history letters I i (FIN+RST in one packet)", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-inconsistent.pcap", "history letters I i (FIN+RST in one packet)", linkEth, frameEthernet)
 	f.desc("Flow 1: originator ends with FIN+RST+ACK (I). Flow 2: responder ends with FIN+RST+ACK (i). With RST set the FIN branch of UpdateEstablishedState is skipped and the endpoint goes to RESET.")
 	{
 		c := f.conn("tcp", cli(40600), srv, "RSTO", "ShADadI")
@@ -330,7 +328,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// q / Q
-	f = newFile("history-multiflag.pcap", "history letters Q q (SYN+FIN)", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-multiflag.pcap", "history letters Q q (SYN+FIN)", linkEth, frameEthernet)
 	f.desc("Flow 1: a lone SYN+FIN from the originator (Q). Flow 2: SYN answered by SYN+FIN+ACK (q).")
 	{
 		c := f.conn("tcp", cli(40700), srv, "SH", "Q")
@@ -350,7 +348,7 @@ func historyFiles() []*File {
 	out = append(out, f)
 
 	// ^ flips
-	f = newFile("history-flip.pcap", "history letter ^ (direction flipped)", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("history-flip.pcap", "history letter ^ (direction flipped)", linkEth, frameEthernet)
 	f.desc("Flow 1: first packet is a SYN-ACK from 198.51.100.33:80 (likely server port) to an ephemeral port -> flipped at creation, then a normal exchange and close.")
 	f.desc("Flow 2: midstream, first packet is data from port 80 to an ephemeral port (source likely server, destination not) -> flipped.")
 	f.desc("Flow 3: midstream, first packet is data from port 22 to port 8080; both are likely server ports, so Zeek flips only because it is not a SYN and 22 < 8080 (TCPAnalyzer::WantConnection).")
@@ -406,7 +404,7 @@ func httpResponse(body int) []byte {
 }
 
 func seqwrapFile() *File {
-	f := newFile("tcp-seqwrap.pcap", "sequence numbers wrapping past 2^32", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("tcp-seqwrap.pcap", "sequence numbers wrapping past 2^32", linkEth, frameEthernet)
 	f.desc("Flow 1: client ISN 0xffffff00 (its data crosses 2^32 in the second segment), server ISN 0xffffffff (its SYN-ACK takes the last value, data starts at seq 0). Byte counts must come out as 1000 and 2000.")
 	f.desc("Zeek derivation for the server side: last_seq never wraps (UpdateLastSeq sees 0 -> 2001, no decrease) but ack_seq does (0xffffffff -> 0 bumps ack_wraps), so TCP_Endpoint::Size() takes ack_seq_64 = 2^32+2001, minus start 0xffffffff, minus SYN and FIN = 2000. This needs the final ACK of the FIN, which is in the capture.")
 	f.desc("Flow 2: client ISN 0xfffffe00, three 200-byte segments; the middle one (crossing 2^32) is missing and the server ACKs past it -> G, missed_bytes 200, orig_bytes 600.")
@@ -449,7 +447,7 @@ func seqwrapFile() *File {
 func timeoutFiles() []*File {
 	var out []*File
 
-	f := newFile("timeout-udp.pcap", "UDP inactivity timeout (1 min) splits a flow", layers.LinkTypeEthernet, frameEthernet)
+	f := newFile("timeout-udp.pcap", "UDP inactivity timeout (1 min) splits a flow", linkEth, frameEthernet)
 	f.desc("Request/reply at t=0, then the same 5-tuple again after 120 s of silence. udp_inactivity_timeout is 1 min, and Zeek expires timers before processing the next packet (run_state::detail::dispatch_packet -> expire_timers), so the second exchange is a new connection.")
 	{
 		a, b := mkep("192.168.1.50", 50500), mkep("198.51.100.50", 9999)
@@ -463,7 +461,7 @@ func timeoutFiles() []*File {
 	}
 	out = append(out, f)
 
-	f = newFile("timeout-tcp.pcap", "TCP inactivity timeout (5 min) splits a flow", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("timeout-tcp.pcap", "TCP inactivity timeout (5 min) splits a flow", linkEth, frameEthernet)
 	f.desc("Handshake and one exchange, then 360 s of silence, then the client sends more data and both sides close. tcp_inactivity_timeout is 5 min, so the first connection is removed as S1 and the rest becomes a new, partial (no SYN) connection.")
 	{
 		a, b := mkep("192.168.1.51", 50600), mkep("198.51.100.51", 9000)
@@ -486,7 +484,7 @@ func timeoutFiles() []*File {
 	}
 	out = append(out, f)
 
-	f = newFile("timeout-ssh.pcap", "port 22 gets a 1 h inactivity timeout: a 10 min pause does not split", layers.LinkTypeEthernet, frameEthernet)
+	f = newFile("timeout-ssh.pcap", "port 22 gets a 1 h inactivity timeout: a 10 min pause does not split", linkEth, frameEthernet)
 	f.desc("SSH banners, then 600 s of silence, then more data and a normal close. Conn::port_inactivity_timeouts gives 22/tcp 1 hr (scripts/base/protocols/conn/inactivity.zeek, set on connection_established), so this stays one connection.")
 	{
 		a, b := mkep("192.168.1.52", 50700), mkep("192.0.2.52", 22)

@@ -65,7 +65,7 @@ func tunnelFiles() []*File {
 	const ipParent = "IP tunnel uid (not a conn.log row)"
 
 	add := func(name, title string, build func(f *File)) {
-		f := newFile(name, title, layers.LinkTypeEthernet, frameEthernet)
+		f := newFile(name, title, linkEth, frameEthernet)
 		build(f)
 		out = append(out, f)
 	}
@@ -127,7 +127,9 @@ func tunnelFiles() []*File {
 	udpTunnel("tunnel-geneve.pcap", "Geneve (UDP 6081)",
 		"Outer 203.0.113.22:6081 <-> 203.0.113.23:6081, Geneve header without options, protocol 0x6558 (Ethernet), VNI 4242, inner Ethernet + IPv4 TCP.",
 		"geneve", mkep("203.0.113.22", 6081), mkep("203.0.113.23", 6081), false,
-		func(in []byte, _ bool) []byte { return cat([]byte{0x00, 0x00, 0x65, 0x58, 0x00, 0x10, 0x92, 0x00}, ethOf(in)) })
+		func(in []byte, _ bool) []byte {
+			return cat([]byte{0x00, 0x00, 0x65, 0x58, 0x00, 0x10, 0x92, 0x00}, ethOf(in))
+		})
 	udpTunnel("tunnel-teredo.pcap", "Teredo (UDP 3544)",
 		"Client 192.0.2.100:50300 <-> relay 203.0.113.24:3544, bare IPv6 inside UDP (no authentication or origin indication), inner IPv6 TCP. The inner addresses are 2001:db8:: documentation addresses rather than real 2001::/32 Teredo addresses; Zeek decapsulates on port 3544 regardless.",
 		"teredo", mkep("192.0.2.100", 50300), mkep("203.0.113.24", 3544), true,

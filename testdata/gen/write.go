@@ -32,9 +32,11 @@ func (f *File) encode() ([]byte, error) {
 	switch f.Format {
 	case "", "pcap", "gz":
 		w := pcapgo.NewWriter(&buf)
-		if err := w.WriteFileHeader(f.Snap, f.Link); err != nil {
+		if err := w.WriteFileHeader(f.Snap, layers.LinkType(f.Link)); err != nil {
 			return nil, err
 		}
+		// pcapgo takes a uint8 link type; patch the full 32-bit value.
+		binary.LittleEndian.PutUint32(buf.Bytes()[20:24], f.Link)
 		for _, p := range f.Pkts {
 			if err := w.WritePacket(p.ci(), p.Data); err != nil {
 				return nil, err
@@ -57,9 +59,10 @@ func (f *File) encode() ([]byte, error) {
 		}
 	case "nanos":
 		w := pcapgo.NewWriterNanos(&buf)
-		if err := w.WriteFileHeader(f.Snap, f.Link); err != nil {
+		if err := w.WriteFileHeader(f.Snap, layers.LinkType(f.Link)); err != nil {
 			return nil, err
 		}
+		binary.LittleEndian.PutUint32(buf.Bytes()[20:24], f.Link)
 		for _, p := range f.Pkts {
 			if err := w.WritePacket(p.ci(), p.Data); err != nil {
 				return nil, err
@@ -116,7 +119,7 @@ func writeBigEndianPcap(buf *bytes.Buffer, f *File) {
 	be.PutUint16(hdr[4:], 2)
 	be.PutUint16(hdr[6:], 4)
 	be.PutUint32(hdr[16:], f.Snap)
-	be.PutUint32(hdr[20:], uint32(f.Link))
+	be.PutUint32(hdr[20:], f.Link)
 	buf.Write(hdr)
 	for _, p := range f.Pkts {
 		ci := p.ci()
