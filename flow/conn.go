@@ -161,11 +161,14 @@ func (c *Conn) Duration() float64 {
 func (c *Conn) flip() {
 	c.OrigH, c.RespH = c.RespH, c.OrigH
 	c.OrigP, c.RespP = c.RespP, c.OrigP
-	// Zeek's ConnSize analyzer and the UDP/ICMP size counters do not flip:
-	// what was counted for the old originator stays in orig_* (a UDP flow
-	// flipped by its analyzer keeps its first packet on the orig side).
 	if c.Trans == TransportTCP {
 		c.orig, c.resp = c.resp, c.orig
+		// TCP's FlipRoles also flips its packet children, ConnSize among
+		// them: packets counted so far move with their sender. (UDP's
+		// ConnSize is an ordinary child and keeps its counts: a UDP flow
+		// flipped by its analyzer keeps its first packet on the orig side.)
+		c.OrigPkts, c.RespPkts = c.RespPkts, c.OrigPkts
+		c.OrigIPBytes, c.RespIPBytes = c.RespIPBytes, c.OrigIPBytes
 		f := c.tcpFlags &^ (tcpSeenOrig | tcpSeenResp | tcpIsPartial)
 		if c.tcpFlags&tcpSeenOrig != 0 {
 			f |= tcpSeenResp

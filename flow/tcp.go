@@ -259,6 +259,20 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 		return
 	}
 	f := l.Flags
+	if c.histLen == 1 && c.hist[0] == 'H' && f&(decode.TCPSyn|decode.TCPRst) == 0 &&
+		(f&decode.TCPAck != 0 || l.PayloadLen > 0) {
+		// A connection that began with a SYN-ACK from its "originator" is
+		// flipped on the next acking or data packet (Zeek PR #2191): the
+		// SYN-ACK sender becomes an established responder and the history
+		// reads as if the flip had happened at creation.
+		c.flip()
+		c.histLen = 0
+		c.addHistory('^')
+		c.addHistory('h')
+		c.resp.state, c.resp.prevState = StateEstablished, StateInactive
+		isOrig = !isOrig
+		e, peer = peer, e
+	}
 	syn, fin, rst, ack := f&decode.TCPSyn != 0, f&decode.TCPFin != 0, f&decode.TCPRst != 0, f&decode.TCPAck != 0
 	length := int(l.PayloadLen)
 

@@ -138,7 +138,7 @@ func (a *DTLSAssembler) fragment(frag *[]byte, ver uint16) (*ClientHello, error)
 	if err := a.r.write(foff, body); err != nil {
 		return nil, err
 	}
-	if a.r.contiguous() < a.total || (a.total > 0 && len(a.r.buf) < a.total) {
+	if a.r.contiguous() < a.total {
 		return nil, nil
 	}
 	a.done = true

@@ -34,11 +34,11 @@ func TestParseDTLS(t *testing.T) {
 	if !h.DTLS || h.SNI != "dtls.example" || h.Version != 0xfefd || h.RecordVersion != 0xfeff || !slices.Equal(h.ALPN, []string{"webrtc"}) {
 		t.Errorf("%+v", h)
 	}
-	// JA4 by hand: d (DTLS), d2 (legacy_version fefd, no supported_versions),
-	// d (SNI), 03 ciphers, 05 extensions, "wc" (webrtc); hashes of
-	// "002f..." omitted: only the prefix is spec-derived here.
-	if got := h.JA4()[:10]; got != "dd2d0305wc" {
-		t.Errorf("JA4 prefix = %s", got)
+	// JA4 by hand (JA4.md): d (DTLS), d2 (legacy_version fefd, no
+	// supported_versions), d (SNI), 03 ciphers, 05 extensions, "wc" (first
+	// and last of "webrtc"); raw lists sorted, SNI and ALPN dropped.
+	if got, want := h.JA4R(), "dd2d0305wc_00ff,c02b,c02f_000a,000b,000d_0403,0804"; got != want {
+		t.Errorf("JA4_r = %s, want %s", got, want)
 	}
 	full, _ := h.JA3()
 	if full != "65277,49195-49199-255,0-10-11-13-16,29-23-24,0" {

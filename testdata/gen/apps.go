@@ -161,3 +161,34 @@ func mqttConnect(clientID string) []byte {
 	rest := cat(vh, pl)
 	return cat([]byte{0x10, byte(len(rest))}, rest)
 }
+
+// sshPacket frames an SSH binary-protocol payload (RFC 4253 section 6)
+// without MAC, padding the packet to a multiple of 8 bytes.
+func sshPacket(payload []byte, seed uint64) []byte {
+	pad := 8 - (5+len(payload))%8
+	if pad < 4 {
+		pad += 8
+	}
+	return cat(be32(uint32(1+len(payload)+pad)), []byte{byte(pad)}, payload, pseudo(seed, pad))
+}
+
+func sshString(b []byte) []byte { return cat(be32(uint32(len(b))), b) }
+
+// sshKexInit returns a KEXINIT packet with a plausible OpenSSH algorithm list.
+func sshKexInit(seed uint64) []byte {
+	lists := []string{
+		"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,diffie-hellman-group14-sha256,ext-info-c",
+		"ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256",
+		"chacha20-poly1305@openssh.com,aes128-ctr,aes256-gcm@openssh.com",
+		"chacha20-poly1305@openssh.com,aes128-ctr,aes256-gcm@openssh.com",
+		"umac-64-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-256",
+		"umac-64-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-256",
+		"none,zlib@openssh.com", "none,zlib@openssh.com", "", "",
+	}
+	p := cat([]byte{20}, pseudo(seed, 16))
+	for _, l := range lists {
+		p = append(p, sshString([]byte(l))...)
+	}
+	p = append(p, 0, 0, 0, 0, 0)
+	return sshPacket(p, seed+1)
+}

@@ -392,6 +392,9 @@ func frameRadiotap(ip []byte) []byte {
 }
 
 func isStation(a netip.Addr) bool {
+	if a == netip.MustParseAddr("192.168.1.1") { // the access point / resolver
+		return false
+	}
 	return netip.MustParsePrefix("192.168.0.0/16").Contains(a) ||
 		netip.MustParsePrefix("10.0.0.0/8").Contains(a) ||
 		netip.MustParsePrefix("2001:db8:1::/48").Contains(a)
@@ -438,9 +441,13 @@ func framePBB(ip []byte) []byte {
 	return ethernet(bda, bsa, 0x88a8, cat(be16(300), be16(0x88e7), itag, inner))
 }
 
-// frameVNTag: Cisco VN-Tag (ethertype 0x8926, 4-byte tag) then ethertype.
+// frameVNTag: Cisco VN-Tag (ethertype 0x8926, 4-byte tag) followed by an
+// 802.1Q tag (VLAN 100), as on a Nexus fabric-extender link. Zeek's VN-Tag
+// analyzer only dispatches to VLAN ethertypes
+// (scripts/base/packet-protocols/vntag/main.zeek), so the 802.1Q tag is
+// required for Zeek to reach IP.
 func frameVNTag(ip []byte) []byte {
 	d, s := ethAddrs(ip)
 	tag := []byte{0x80, 0x05, 0x00, 0x07} // d=1, dst vif 5, src vif 7
-	return ethernet(d, s, 0x8926, cat(tag, be16(etherTypeOf(ip)), ip))
+	return ethernet(d, s, 0x8926, cat(tag, be16(0x8100), be16(100), be16(etherTypeOf(ip)), ip))
 }

@@ -90,7 +90,7 @@ func renderExpect(files []*File, bad []rawFile) string {
 	b.WriteString("| file | content | libpcap/Zeek behaviour (for reference) |\n|---|---|---|\n")
 	notes := map[string][2]string{
 		"bad/truncated.pcap":        {"valid header and 4 records, then the 5th record cut 20 bytes into its data", "libpcap returns the 4 records (DNS query and answer, SYN, SYN-ACK), then fails with \"truncated dump file; tried to read N captured bytes, only got 20\". Zeek reports the read error; whether it still logs what it saw (the DNS row as in link-eth.pcap and a TCP row S1/Sh) is not verified here."},
-		"bad/trailing-garbage.pcap": {"all records of link-eth.pcap followed by 24 ASCII bytes `GARBAGE-GARBAGE-GARBAGE\\n`", "libpcap reads every valid record, then treats the garbage as a record header whose caplen (0x472d4547) exceeds the snaplen and fails (\"invalid packet capture length\"); the valid packets have already been processed."},
+		"bad/trailing-garbage.pcap": {"all records of link-eth.pcap followed by 24 ASCII bytes `GARBAGE-GARBAGE-GARBAGE\\n`", "libpcap reads every valid record, then treats the garbage as a record header whose caplen field (bytes \"GARB\" = 0x42524147) exceeds the snaplen and fails (\"invalid packet capture length\"); the valid packets have already been processed."},
 		"bad/not-a-capture.txt":     {"two lines of ASCII text", "libpcap: \"unknown file format\"; Zeek exits with an error before any packet."},
 		"bad/empty.pcap":            {"0 bytes", "libpcap: truncated dump file (0 header bytes); Zeek exits with an error."},
 	}

@@ -107,6 +107,16 @@ func (f *File) desc(format string, args ...any) {
 func (f *File) conn(proto string, orig, resp ep, state, history string) *Conn {
 	c := &Conn{ID: fmt.Sprintf("%d", len(f.Conns)+1), Proto: proto, Orig: orig, Resp: resp,
 		State: state, History: history}
+	switch {
+	case proto == "tcp":
+		c.ipProto = 6
+	case proto == "udp":
+		c.ipProto = 17
+	case proto == "icmp" && orig.ip.Is4():
+		c.ipProto = 1
+	case proto == "icmp":
+		c.ipProto = 58
+	}
 	f.Conns = append(f.Conns, c)
 	return c
 }

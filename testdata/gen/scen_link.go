@@ -52,7 +52,7 @@ func linkFiles() []*File {
 		{"eth-mpls.pcap", "Ethernet + MPLS (labels 1000, 2000)", linkEth, frameMPLS, ""},
 		{"eth-pppoe.pcap", "Ethernet + PPPoE session + PPP", linkEth, framePPPoE, ""},
 		{"eth-pbb.pcap", "Ethernet + 802.1ah PBB (0x88a8 B-tag, 0x88e7 I-tag, customer frame)", linkEth, framePBB, ""},
-		{"eth-vntag.pcap", "Ethernet + VN-Tag (0x8926)", linkEth, frameVNTag, ""},
+		{"eth-vntag.pcap", "Ethernet + VN-Tag (0x8926) + 802.1Q (VLAN 100)", linkEth, frameVNTag, "Zeek's VN-Tag analyzer only hands off to VLAN ethertypes, so the VN-Tag is followed by an 802.1Q tag, as in Zeek's own vntag traces; vlan=100 if the optional column is enabled."},
 	}
 	var out []*File
 	for _, v := range vs {

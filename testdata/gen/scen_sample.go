@@ -197,11 +197,18 @@ func sampleFile() *File {
 		s.send(1, true, ACK, nil)
 		s.send(2, true, PSH|ACK, []byte("SSH-2.0-OpenSSH_9.6\r\n"))
 		s.send(25, false, ACK, nil)
-		s.send(1, true, PSH|ACK, cat(be32(1332), []byte{8, 20}, pseudo(61, 1330)))
-		s.send(3, false, PSH|ACK, cat(be32(1076), []byte{6, 20}, pseudo(62, 1074)))
+		s.send(1, true, PSH|ACK, sshKexInit(61))
+		s.send(3, false, PSH|ACK, sshKexInit(62))
+		s.send(1, true, PSH|ACK, sshPacket(cat([]byte{30}, sshString(pseudo(63, 32))), 64))
+		s.send(9, false, PSH|ACK, cat(
+			sshPacket(cat([]byte{31}, sshString(cat(sshString([]byte("ssh-ed25519")), sshString(pseudo(65, 32)))),
+				sshString(pseudo(66, 32)), sshString(cat(sshString([]byte("ssh-ed25519")), sshString(pseudo(67, 64))))), 68),
+			sshPacket([]byte{21}, 69)))
+		s.send(1, true, PSH|ACK, cat(sshPacket([]byte{21}, 70), pseudo(71, 68)))
+		s.send(40, false, PSH|ACK, pseudo(72, 68))
 		s.send(1, true, ACK, nil)
-		s.send(800, true, PSH|ACK, pseudo(63, 52))
-		s.send(25, false, PSH|ACK, pseudo(64, 52))
+		s.send(800, true, PSH|ACK, pseudo(73, 52))
+		s.send(25, false, PSH|ACK, pseudo(74, 52))
 		s.closeAB()
 		s.done()
 	}
