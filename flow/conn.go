@@ -78,7 +78,8 @@ type Conn struct {
 
 	orig, resp tcpEndpoint // TCP only
 
-	inactivity int64 // inactivity timeout (ns), 0 = none
+	inactivity int64  // inactivity timeout (ns), 0 = none
+	created    uint64 // creation sequence number in the table
 	gen        uint32
 	tcpFlags   uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
 	removed    bool

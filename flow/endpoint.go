@@ -54,11 +54,16 @@ type tcpEndpoint struct {
 	didClose           bool
 	chk, rxmt, win0    scaled
 	gap                scaled
-	// reassembly emulation (gap detection): next expected relative seq of
-	// in-order data, and whether any data was seen.
-	deliveredTo uint64
-	undelivered bool
+	finSeq             uint64 // relative seq just past the FIN (Zeek's FIN_seq)
+	// Reassembly emulation for content gaps (Zeek's TCP_Reassembler, which
+	// is on for every connection): sequence ranges only, no payload.
+	lastReassem uint64     // next in-order relative seq (starts at 1)
+	trim        uint64     // everything below was acked (starts at 1)
+	blocks      []seqRange // out-of-order data above lastReassem, sorted
+	reasmSkip   bool       // gave up (too much data above a hole without acks)
 }
+
+type seqRange struct{ lo, hi uint64 }
 
 func (e *tcpEndpoint) toFull(seq, wraps uint32) uint64 { return uint64(wraps)<<32 + uint64(seq) }
 

@@ -214,11 +214,10 @@ func (t *Table) advance(now int64) {
 	}
 }
 
-// Flush removes every remaining connection (end of input), in creation order
-// of their uids' sequence is not guaranteed; callers sort if they need to.
+// Flush removes every remaining connection (end of input), in creation
+// order.
 func (t *Table) Flush() {
 	t.begin()
-	// Deterministic order: by start time, then uid.
 	list := make([]*Conn, 0, len(t.conns))
 	for _, c := range t.conns {
 		list = append(list, c)
@@ -363,6 +362,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.origLen, c.respLen = -1, -1
 		t.conns[key] = c
 		t.stats.Created++
+		c.created = t.stats.Created
 		if len(t.conns) > t.stats.MaxActive {
 			t.stats.MaxActive = len(t.conns)
 		}
@@ -372,6 +372,8 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		switch trans {
 		case TransportTCP:
 			c.tcpFlags = tcpIsActive
+			c.orig.lastReassem, c.orig.trim = 1, 1
+			c.resp.lastReassem, c.resp.trim = 1, 1
 			t.setInactivity(c, t.udpInact) // sic: Zeek's TCP starts on udp_inactivity_timeout
 			t.addTimer(c, ts+tcpSYNTimeout, timerExpire)
 		case TransportUDP:
@@ -477,10 +479,5 @@ func (t *Table) fire(tm timer) {
 }
 
 func sortConns(list []*Conn) {
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].Start != list[j].Start {
-			return list[i].Start < list[j].Start
-		}
-		return list[i].UID[0] < list[j].UID[0]
-	})
+	sort.Slice(list, func(i, j int) bool { return list[i].created < list[j].created })
 }

@@ -307,8 +307,11 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	}
 	// Window scaling (initWindow in Zeek) is not tracked: a scaled window is
 	// zero exactly when the raw one is, and that is all history needs.
-	if fin && e.finCnt < 255 {
-		e.finCnt++
+	if fin {
+		if e.finCnt < 255 {
+			e.finCnt++
+		}
+		e.finSeq = relSeq + uint64(sl)
 	}
 
 	var relAck uint64
@@ -341,11 +344,11 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	}
 
 	if ack {
-		t.ackReceived(c, peer, !isOrig, relAck, f)
+		t.ackReceived(c, peer, e, !isOrig, relAck)
 	}
 
 	// Data delivery (reassembly emulation for gap detection).
-	if length > 0 && !rst && !underflow {
+	if length > 0 && !rst && !underflow && !l.PayloadTruncated {
 		relData := relSeq
 		if syn {
 			relData++
@@ -366,29 +369,151 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 
 const tcpSeenFirstACK = 0x10
 
-// dataSent records in-order delivery for gap detection: Zeek's reassembler
-// reports a content gap when the peer acknowledges data never seen.
+// relAckOf returns the relative sequence number up to which e's data was
+// acknowledged (signed: it may sit below e's start).
+func (e *tcpEndpoint) relAcked() int64 {
+	return int64(e.toFull(e.ackSeq, e.ackWraps)) - e.startSeq
+}
+
+// dataSent is TCP_Reassembler::DataSent reduced to sequence ranges: it tracks
+// which of e's bytes were seen, to find the holes an ack later reveals.
 func dataSent(e *tcpEndpoint, seq uint64, length int) {
-	if !e.undelivered {
-		e.undelivered = true
-		if e.deliveredTo == 0 {
-			e.deliveredTo = seq
-		}
+	if e.reasmSkip {
+		return
 	}
-	end := seq + uint64(length)
-	if seq <= e.deliveredTo && end > e.deliveredTo {
-		e.deliveredTo = end
+	lo, hi := seq, seq+uint64(length)
+	if ack := e.relAcked(); ack > 0 && lo < uint64(ack) {
+		if hi <= uint64(ack) {
+			return
+		}
+		lo = uint64(ack)
+	}
+	if hi <= e.trim {
+		return
+	}
+	if lo < e.trim {
+		lo = e.trim
+	}
+	if lo <= e.lastReassem {
+		if hi > e.lastReassem {
+			e.lastReassem = hi
+			// absorb out-of-order blocks now contiguous
+			n := 0
+			for _, b := range e.blocks {
+				if b.lo <= e.lastReassem {
+					if b.hi > e.lastReassem {
+						e.lastReassem = b.hi
+					}
+					continue
+				}
+				e.blocks[n] = b
+				n++
+			}
+			e.blocks = e.blocks[:n]
+		}
+		return
+	}
+	e.addBlock(lo, hi)
+	if e.noDataAcked() {
+		var above uint64
+		for _, b := range e.blocks {
+			above += b.hi - b.lo
+		}
+		if above > 16384 {
+			// above_hole_data_without_any_acks: Zeek stops reassembling.
+			e.blocks = e.blocks[:0]
+			e.reasmSkip = true
+		}
 	}
 }
 
-// ackReceived is TCP_Reassembler::AckReceived for the gap accounting: an ack
-// beyond the data seen from endpoint e means bytes were missed.
-func (t *Table) ackReceived(c *Conn, e *tcpEndpoint, eIsOrig bool, relAck uint64, f uint8) {
-	_ = c
-	_ = e
-	_ = eIsOrig
-	_ = relAck
-	_ = f
+// addBlock inserts [lo,hi) into the sorted, merged list of out-of-order data.
+func (e *tcpEndpoint) addBlock(lo, hi uint64) {
+	i := 0
+	for i < len(e.blocks) && e.blocks[i].hi < lo {
+		i++
+	}
+	j := i
+	for j < len(e.blocks) && e.blocks[j].lo <= hi {
+		if e.blocks[j].lo < lo {
+			lo = e.blocks[j].lo
+		}
+		if e.blocks[j].hi > hi {
+			hi = e.blocks[j].hi
+		}
+		j++
+	}
+	if i == j {
+		e.blocks = append(e.blocks, seqRange{})
+		copy(e.blocks[i+1:], e.blocks[i:])
+		e.blocks[i] = seqRange{lo, hi}
+		return
+	}
+	e.blocks[i] = seqRange{lo, hi}
+	e.blocks = append(e.blocks[:i+1], e.blocks[j:]...)
+}
+
+func cleanForGap(e *tcpEndpoint) bool {
+	return e.state == StateEstablished || (e.state == StateClosed && e.prevState == StateEstablished)
+}
+
+// ackReceived is TCP_Reassembler::AckReceived: x acknowledged p's data up to
+// relAck. Bytes acked but never seen are a content gap (missed_bytes, and
+// history G/g on a log scale), reported only while both sides are
+// established, as Zeek does.
+func (t *Table) ackReceived(c *Conn, p, x *tcpEndpoint, pIsOrig bool, relAck uint64) {
+	seq := relAck
+	if p.finCnt > 0 && seq >= p.finSeq {
+		seq = p.finSeq - 1
+	}
+	if seq <= p.trim {
+		return
+	}
+	if seq > p.lastReassem {
+		t.undelivered(c, p, x, pIsOrig, seq)
+	}
+	n := 0
+	for _, b := range p.blocks {
+		if b.hi > seq {
+			p.blocks[n] = b
+			n++
+		}
+	}
+	p.blocks = p.blocks[:n]
+	p.trim = seq
+}
+
+func (t *Table) undelivered(c *Conn, p, x *tcpEndpoint, pIsOrig bool, up uint64) {
+	if up <= 2 && c.tcpFlags&tcpIsPartial != 0 {
+		return
+	}
+	if !p.reasmSkip {
+		for _, b := range p.blocks {
+			if b.lo >= up {
+				break
+			}
+			if b.lo > p.lastReassem {
+				t.gap(c, p, x, pIsOrig, b.lo-p.lastReassem)
+			}
+			if b.hi > p.lastReassem {
+				p.lastReassem = b.hi
+			}
+		}
+		if up > p.lastReassem {
+			t.gap(c, p, x, pIsOrig, up-p.lastReassem)
+		}
+	}
+	if up > p.lastReassem {
+		p.lastReassem = up
+	}
+}
+
+func (t *Table) gap(c *Conn, p, x *tcpEndpoint, pIsOrig bool, n uint64) {
+	if !cleanForGap(p) || !cleanForGap(x) {
+		return
+	}
+	c.MissedBytes += n
+	scaledLetter(c, &p.gap, pIsOrig, 'G')
 }
 
 func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, baseSeq, ackSeq uint32, length int, deltaLast int32, f uint8, ts int64) (doClose, flipped bool) {

@@ -173,13 +173,14 @@ func (a *StreamAssembler) Add(seq uint32, payload []byte) (*ClientHello, error) 
 	if h, err := a.tryParse(); h != nil || err != nil {
 		return h, err
 	}
-	// Keep at most MaxPending bytes before the candidate.
+	// Keep at most MaxPending bytes before the candidate; discard down to
+	// half of that so that the copying stays linear in the input.
 	pre := len(a.r.buf)
 	if a.cand >= 0 {
 		pre = a.cand
 	}
 	if pre > a.maxPending() {
-		a.discard(pre - a.maxPending())
+		a.discard(pre - a.maxPending()/2)
 	}
 	if a.scanned > a.maxScan() {
 		return nil, a.finish(ErrNoClientHello)
