@@ -546,6 +546,9 @@ func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, b
 					t.setState(c, peer, e, StateEstablished)
 				}
 				t.setState(c, e, peer, StateEstablished)
+				if peer.state != StatePartial {
+					t.connectionEstablished(c)
+				}
 			}
 		}
 		if fin {
@@ -615,6 +618,20 @@ func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, b
 	case StateReset:
 	}
 	return doClose, flipped
+}
+
+// connectionEstablished applies Conn::port_inactivity_timeouts as Zeek's
+// base/protocols/conn/inactivity.zeek does on connection_established: by the
+// responder port, or by the originator port of a half-established
+// connection whose responder port is not a likely server port.
+func (t *Table) connectionEstablished(c *Conn) {
+	port := c.RespP
+	if c.orig.state == StateInactive && !t.likely[PortProto{port, TransportTCP}] && t.likely[PortProto{c.OrigP, TransportTCP}] {
+		port = c.OrigP
+	}
+	if d, ok := t.portTimeouts[PortProto{port, TransportTCP}]; ok {
+		t.setInactivity(c, d)
+	}
 }
 
 // connectionClosed is TCPSessionAdapter::ConnectionClosed (without the

@@ -15,6 +15,7 @@ ap.add_argument("--bin", default="./bin/flowlog")
 ap.add_argument("--json", help="write compare.py's JSON report here")
 ap.add_argument("--writer", default="tsv")
 ap.add_argument("--min", type=float, default=0.0, help="fail if fewer than this fraction of flows are exact")
+ap.add_argument("--summary-only", action="store_true", help="print only the failing entries and the score")
 ap.add_argument("extra", nargs="*")
 a = ap.parse_args()
 
@@ -30,7 +31,11 @@ if a.json:
     cmd += ["--json", a.json]
 cmd += a.extra
 p = subprocess.run(cmd, capture_output=True, text=True)
-sys.stdout.write(p.stdout)
+if a.summary_only:
+    sys.stdout.write("".join(l + "\n" for l in p.stdout.splitlines()
+                             if l.startswith(("FAIL", "parity:")) or " passed, " in l))
+else:
+    sys.stdout.write(p.stdout)
 sys.stderr.write(p.stderr)
 exact = total = None
 for line in p.stdout.splitlines():
