@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/flowlog/flowlog/decode"
@@ -69,5 +70,45 @@ func BenchmarkTablePacket(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		run(base + i)
+	}
+}
+
+// BenchmarkLiveFlowMemory reports the heap cost of one live connection (a
+// TCP handshake, so both endpoints are in use), with its map entry and
+// timers: the table holds b.N-independent 100k flows at once.
+func BenchmarkLiveFlowMemory(b *testing.B) {
+	const n = 100_000
+	for it := 0; it < b.N; it++ {
+		b.StopTimer()
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		t := New(Config{Seed: 1})
+		b.StartTimer()
+		var p decode.Packet
+		p.N = 1
+		l := &p.Layers[0]
+		l.Session, l.DataOff, l.Window = true, 20, 1000
+		ts := int64(1_700_000_000) * 1e9
+		for i := 0; i < n; i++ {
+			src := decode.AddrFrom4([]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+			dst := decode.AddrFrom4([]byte{192, 0, 2, 1})
+			p.TS = ts + int64(i)
+			l.Key = decode.Key{Src: src, Dst: dst, SrcPort: 40000, DstPort: 443, Proto: 6}
+			l.Flags, l.Seq, l.Ack, l.PayloadLen, l.IPLen = decode.TCPSyn, 1, 0, 0, 40
+			t.Packet(&p)
+			l.Key = l.Key.Reverse()
+			l.Flags, l.Seq, l.Ack = decode.TCPSyn|decode.TCPAck, 9, 2
+			t.Packet(&p)
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		if t.Len() != n {
+			b.Fatalf("%d live flows, want %d", t.Len(), n)
+		}
+		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/n, "heapB/flow")
+		runtime.KeepAlive(t)
+		b.StartTimer()
 	}
 }

@@ -84,6 +84,8 @@ type Conn struct {
 	tcpFlags   uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
 	removed    bool
 
+	ext *Ext // conn framework state; nil when unused
+
 	// User is free for the caller (policy, names); the table never touches it.
 	User any
 }

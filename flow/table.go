@@ -106,6 +106,7 @@ type Table struct {
 	cfg    Config
 	conns  map[connKey]*Conn
 	timers timerHeap
+	user   userTimerHeap
 	seq    uint64
 	now    int64
 	events []Event
@@ -204,6 +205,7 @@ func (t *Table) advance(now int64) {
 	if now > t.now {
 		t.now = now
 	}
+	t.fireUser(t.now)
 	for len(t.timers) > 0 && t.timers[0].at <= t.now {
 		tm := t.timers.pop()
 		if tm.c.gen != tm.gen || tm.c.removed {
@@ -227,6 +229,7 @@ func (t *Table) Flush() {
 		t.remove(c, ReasonFlush)
 	}
 	t.timers = t.timers[:0]
+	t.user = t.user[:0]
 }
 
 func (t *Table) addTimer(c *Conn, at int64, kind timerKind) {
@@ -255,7 +258,7 @@ func (t *Table) newConn() *Conn {
 		gen := c.gen + 1
 		parents := c.TunnelParents[:0]
 		more := c.histMore[:0]
-		*c = Conn{}
+		*c = Conn{} // drops ext: framework state is never recycled
 		c.gen = gen
 		c.TunnelParents = parents
 		c.histMore = more
@@ -269,6 +272,7 @@ func (t *Table) remove(c *Conn, why Reason) {
 	if c.removed {
 		return
 	}
+	t.runHooks(c)
 	c.removed = true
 	delete(t.conns, c.key)
 	t.stats.Removed++
@@ -402,6 +406,9 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 	}
 	if l.HistoryX {
 		c.addHistory('X')
+	}
+	if c.ext != nil && len(c.ext.watchers) > 0 {
+		t.watch(c, isOrig, l)
 	}
 	return c
 }

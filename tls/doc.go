@@ -58,7 +58,10 @@
 // at most 128 disjoint pieces, tries at most 32 candidates, and gives up
 // after discarding MaxScan (default 64 KiB) bytes. The QUIC and DTLS
 // assemblers buffer at most one ClientHello (4+MaxClientHelloLen bytes)
-// in at most 128 pieces. Every loop is bounded by its input length.
+// in at most 128 pieces; the QUIC assembler also keeps one datagram-sized
+// scratch buffer for in-place decryption and derives Initial keys once per
+// connection (about 60 small allocations). Every loop is bounded by its
+// input length.
 //
 // # Ownership
 //
