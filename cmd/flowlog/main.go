@@ -47,6 +47,7 @@ type Config struct {
 	LikelyPorts     string
 	Progress        string
 	Quiet           bool
+	Timeouts        string
 }
 
 func main() {
@@ -83,6 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LikelyPorts, "likely-server-ports", "default", "Zeek's likely_server_ports: 'default' (Zeek's default scripts), 'none', or a list like 80/tcp,53/udp")
 	fs.StringVar(&cfg.Progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always, never")
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
+	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -171,6 +173,12 @@ func replay(cfg *Config, stderr io.Writer) int {
 		likely = m
 	}
 
+	tcfg := flow.Defaults()
+	if err := parseTimeouts(cfg.Timeouts, &tcfg); err != nil {
+		fmt.Fprintf(stderr, "flowlog: --timeout: %v\n", err)
+		return exitBadArgs
+	}
+
 	warn := func(err error) { fmt.Fprintf(stderr, "flowlog: warning: %v\n", err) }
 	src, err := capture.OpenAll(cfg.Reads, warn)
 	if err != nil {
@@ -188,7 +196,6 @@ func replay(cfg *Config, stderr io.Writer) int {
 	if !cfg.SeedSet {
 		seed = randomSeed()
 	}
-	tcfg := flow.Defaults()
 	tcfg.Seed = seed
 	tcfg.LikelyServerPorts = likely
 	table := flow.New(tcfg)

@@ -139,3 +139,34 @@ func TestTruncated(t *testing.T) {
 		t.Errorf("--strict: exit %d, want 1", code)
 	}
 }
+
+func TestTimeoutFlag(t *testing.T) {
+	dir := t.TempDir()
+	rows := func(args ...string) int {
+		code, stderr := runFlowlog(t, append([]string{"-r", "../../testdata/pcaps/timeout-ssh.pcap", "-o", dir, "-q"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, "conn.log"))
+		n := 0
+		for _, l := range strings.Split(string(data), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") {
+				n++
+			}
+		}
+		return n
+	}
+	// The capture has a 10-minute silence on port 22: Zeek's 1 h port
+	// timeout keeps one connection; a 5 min override for 22/tcp splits it.
+	if n := rows(); n != 1 {
+		t.Errorf("default: %d rows, want 1", n)
+	}
+	if n := rows("--timeout", "tcp/22=5m"); n != 2 {
+		t.Errorf("tcp/22=5m: %d rows, want 2", n)
+	}
+	for _, bad := range []string{"tcp=abc", "sctp=1m", "tcp/99999=1m", "udp"} {
+		if code, _ := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "--timeout", bad); code != 2 {
+			t.Errorf("--timeout %s: exit %d, want 2", bad, code)
+		}
+	}
+}
