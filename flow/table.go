@@ -24,6 +24,12 @@ type Config struct {
 	LikelyServerPorts map[PortProto]bool
 	// Seed makes the uid sequence reproducible.
 	Seed uint64
+	// MaxFlows bounds the number of live connections (0: unbounded). When
+	// a new connection would exceed it, the table evicts one as a memcap
+	// does: a half-open one (TCP attempt, or a one-sided UDP/ICMP flow) if
+	// a sample finds one, else the least recently active of the sample.
+	// Evicted connections are logged like any other (Reason Evicted).
+	MaxFlows int
 }
 
 // PortProto is a port with its transport.
@@ -80,6 +86,7 @@ const (
 	ReasonClosed                   // TCP close/reset delay passed, or attempt/expire timers
 	ReasonReuse                    // a new SYN reused the 5-tuple
 	ReasonFlush                    // end of input
+	ReasonEvicted                  // the table was full (Config.MaxFlows)
 )
 
 // Event is one output of the table. Conn is valid until the next call into
@@ -98,6 +105,7 @@ type Stats struct {
 	NoConn      uint64 // layers that made no connection (truncated transport header)
 	MaxActive   int
 	TimersFired uint64
+	Evicted     uint64 // connections removed because the table was full
 }
 
 // Table is the flow table: a deterministic state machine driven by packets
@@ -113,6 +121,9 @@ type Table struct {
 	free   []*Conn
 	dead   []*Conn // removed conns handed out in events; recycled on the next call
 	rng    uint64
+
+	fifo     []connRef // creation order, kept only when MaxFlows is set
+	fifoHead int
 
 	tcpInact, udpInact, icmpInact, otherInact int64
 	portTimeouts                              map[PortProto]int64
@@ -354,6 +365,9 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c = nil
 	}
 	if c == nil {
+		if t.cfg.MaxFlows > 0 && len(t.conns) >= t.cfg.MaxFlows {
+			t.evict()
+		}
 		c = t.newConn()
 		c.key = key
 		c.OrigH, c.RespH, c.OrigP, c.RespP = src, dst, sp, dp
@@ -365,6 +379,25 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
 		c.origLen, c.respLen = -1, -1
 		t.conns[key] = c
+		if t.cfg.MaxFlows > 0 {
+			if t.fifoHead > 0 && t.fifoHead >= len(t.fifo)/2 {
+				n := copy(t.fifo, t.fifo[t.fifoHead:])
+				t.fifo, t.fifoHead = t.fifo[:n], 0
+			}
+			if len(t.fifo) >= 2*t.cfg.MaxFlows {
+				// drop references to connections gone or established
+				n := 0
+				for _, r := range t.fifo[t.fifoHead:] {
+					if r.c.gen == r.gen && !r.c.removed && halfOpen(r.c) {
+						t.fifo[n] = r
+						n++
+					}
+				}
+				clear(t.fifo[n:])
+				t.fifo, t.fifoHead = t.fifo[:n], 0
+			}
+			t.fifo = append(t.fifo, connRef{c, c.gen})
+		}
 		t.stats.Created++
 		c.created = t.stats.Created
 		if len(t.conns) > t.stats.MaxActive {
@@ -411,6 +444,56 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		t.watch(c, isOrig, l)
 	}
 	return c
+}
+
+// evictSample is how many connections evict looks at when no half-open
+// connection is queued.
+const evictSample = 32
+
+// halfOpen reports whether c never heard back from its responder: the
+// connections a SYN or scan flood makes.
+func halfOpen(c *Conn) bool {
+	if c.Trans == TransportTCP {
+		return c.resp.state == StateInactive
+	}
+	return c.RespPkts == 0
+}
+
+type connRef struct {
+	c   *Conn
+	gen uint32
+}
+
+// evict removes one connection to make room (see Config.MaxFlows): the
+// oldest connection still half-open, from the creation-order queue kept
+// while MaxFlows is set; failing that, the least recently active of a
+// sample (Go's map iteration starts at a random place).
+func (t *Table) evict() {
+	for t.fifoHead < len(t.fifo) {
+		r := t.fifo[t.fifoHead]
+		t.fifo[t.fifoHead] = connRef{}
+		t.fifoHead++
+		if r.c.gen == r.gen && !r.c.removed && halfOpen(r.c) {
+			t.stats.Evicted++
+			t.remove(r.c, ReasonEvicted)
+			return
+		}
+	}
+	t.fifo, t.fifoHead = t.fifo[:0], 0
+	var victim *Conn
+	n := 0
+	for _, c := range t.conns {
+		if victim == nil || c.Last < victim.Last {
+			victim = c
+		}
+		if n++; n >= evictSample {
+			break
+		}
+	}
+	if victim != nil {
+		t.stats.Evicted++
+		t.remove(victim, ReasonEvicted)
+	}
 }
 
 func isBroadcast(a decode.Addr) bool {

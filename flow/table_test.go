@@ -258,7 +258,7 @@ func runCmd(tbl *Table, c string) ([]string, error) {
 	return describe(tbl.Events()), nil
 }
 
-var reasonNames = [...]string{"inactivity", "closed", "reuse", "flush"}
+var reasonNames = [...]string{"inactivity", "closed", "reuse", "flush", "evicted"}
 
 // describe prints events as conn.log-like lines.
 func describe(evs []Event) []string {
@@ -345,5 +345,51 @@ func TestHashSymmetric(t *testing.T) {
 	k3 := decode.Key{Src: b, Dst: b, SrcPort: 1, DstPort: 1, Proto: 6}
 	if Hash(k2) == Hash(k3) {
 		t.Fatal("A->A flows collide")
+	}
+}
+
+func TestMaxFlowsEvictsHalfOpenFirst(t *testing.T) {
+	tbl := New(Config{Seed: 1, MaxFlows: 100})
+	var p decode.Packet
+	p.N = 1
+	l := &p.Layers[0]
+	l.Session, l.DataOff = true, 20
+	ts := int64(1e18)
+	srv := addrOf(netip.MustParseAddr("192.0.2.1"))
+	// 50 established connections
+	for i := 0; i < 50; i++ {
+		cli := addrOf(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))
+		ts += 1000
+		p.TS = ts
+		l.Key = decode.Key{Src: cli, Dst: srv, SrcPort: 1000, DstPort: 80, Proto: 6}
+		l.Flags, l.Seq = decode.TCPSyn, 1
+		tbl.Packet(&p)
+		l.Key = l.Key.Reverse()
+		l.Flags, l.Seq, l.Ack = decode.TCPSyn|decode.TCPAck, 5, 2
+		tbl.Packet(&p)
+	}
+	// a SYN flood of 10,000 sources
+	evictedEstablished := 0
+	for i := 0; i < 10000; i++ {
+		src := addrOf(netip.AddrFrom4([4]byte{172, 16, byte(i >> 8), byte(i)}))
+		ts += 1000
+		p.TS = ts
+		l.Key = decode.Key{Src: src, Dst: srv, SrcPort: uint16(i), DstPort: 80, Proto: 6}
+		l.Flags, l.Seq, l.Ack = decode.TCPSyn, 1, 0
+		tbl.Packet(&p)
+		for _, ev := range tbl.Events() {
+			if ev.Kind == EventClosed && ev.Reason == ReasonEvicted && !halfOpen(ev.Conn) {
+				evictedEstablished++
+			}
+		}
+		if tbl.Len() > 100 {
+			t.Fatalf("table holds %d > MaxFlows", tbl.Len())
+		}
+	}
+	if tbl.Stats().Evicted < 9900 {
+		t.Errorf("evicted %d, want about 9950", tbl.Stats().Evicted)
+	}
+	if evictedEstablished > 0 {
+		t.Errorf("%d established connections evicted while half-open ones were available", evictedEstablished)
 	}
 }

@@ -48,6 +48,7 @@ type Config struct {
 	Progress        string
 	Quiet           bool
 	Timeouts        string
+	MaxFlows        int
 }
 
 func main() {
@@ -84,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LikelyPorts, "likely-server-ports", "default", "Zeek's likely_server_ports: 'default' (Zeek's default scripts), 'none', or a list like 80/tcp,53/udp")
 	fs.StringVar(&cfg.Progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always, never")
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
+	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections; when full, half-open ones are evicted first (0: unbounded)")
 	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -197,6 +199,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 		seed = randomSeed()
 	}
 	tcfg.Seed = seed
+	tcfg.MaxFlows = cfg.MaxFlows
 	tcfg.LikelyServerPorts = likely
 	table := flow.New(tcfg)
 	dec := decode.New(decode.Options{IgnoreChecksums: cfg.IgnoreChecksums})
