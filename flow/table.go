@@ -30,6 +30,10 @@ type Config struct {
 	// a sample finds one, else the least recently active of the sample.
 	// Evicted connections are logged like any other (Reason Evicted).
 	MaxFlows int
+	// Interim, if set, makes the table emit an EventInterim for every live
+	// connection each Interim of packet time after its start (Zeek's
+	// long-connection logging idea): a snapshot with the counters so far.
+	Interim time.Duration
 }
 
 // PortProto is a port with its transport.
@@ -75,6 +79,9 @@ const (
 	EventOpened EventKind = iota
 	// EventClosed: the connection was removed; its record is final.
 	EventClosed
+	// EventInterim: a long-lived connection's interim snapshot
+	// (Config.Interim); the connection stays in the table.
+	EventInterim
 )
 
 // Reason says why a connection was removed.
@@ -420,6 +427,9 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		default:
 			t.setInactivity(c, t.portTimeout(c, t.otherInact))
 		}
+		if t.cfg.Interim > 0 {
+			t.addTimer(c, ts+int64(t.cfg.Interim), timerInterim)
+		}
 		t.events = append(t.events, Event{Kind: EventOpened, Conn: c})
 	}
 	if havePar && !c.hasParent(parent) {
@@ -554,6 +564,9 @@ func (t *Table) wantFlip(trans Transport, l *decode.Layer, sp, dp uint16) bool {
 func (t *Table) fire(tm timer) {
 	c := tm.c
 	switch tm.kind {
+	case timerInterim:
+		t.events = append(t.events, Event{Kind: EventInterim, Conn: c})
+		t.addTimer(c, tm.at+int64(t.cfg.Interim), timerInterim)
 	case timerInactivity:
 		if c.inactivity == 0 {
 			return

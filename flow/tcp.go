@@ -664,7 +664,7 @@ func (t *Table) tcpTimer(c *Conn, tm timer) {
 	// After a full close Zeek cancels the analyzer's timers; only the
 	// delete timer (added after the cancel) and the connection's own
 	// inactivity timer remain.
-	if c.tcpFlags&tcpTimersCanceled != 0 && tm.kind != timerDelete {
+	if c.tcpFlags&tcpTimersCanceled != 0 && tm.kind != timerDelete && tm.kind != timerInterim {
 		return
 	}
 	now := t.now

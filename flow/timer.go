@@ -10,6 +10,7 @@ const (
 	timerPartialClose                  // TCP PartialCloseTimer
 	timerDelete                        // TCP DeleteTimer / ConnDeleteTimer after a full close
 	timerReset                         // TCP ResetTimer (tcp_reset_delay)
+	timerInterim                       // Config.Interim snapshots
 )
 
 type timer struct {

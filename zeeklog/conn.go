@@ -33,6 +33,8 @@ var connTypes = []string{"time", "string", "addr", "port", "addr", "port", "enum
 // Options configure a ConnWriter.
 type Options struct {
 	Format Format
+	// Path is the #path line (default "conn").
+	Path string
 	// LocalNets decides local_orig/local_resp. Nil means Zeek's default
 	// (Site::private_address_space, which Zeek copies into local_nets).
 	LocalNets []netip.Prefix
@@ -85,7 +87,13 @@ func (cw *ConnWriter) header() {
 		return
 	}
 	b := cw.buf[:0]
-	b = append(b, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t"...)
+	path := cw.opt.Path
+	if path == "" {
+		path = "conn"
+	}
+	b = append(b, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t"...)
+	b = append(b, path...)
+	b = append(b, "\n#open\t"...)
 	b = append(b, zeekTime(cw.opt.OpenTime)...)
 	b = append(b, "\n#fields"...)
 	for _, f := range connFields {

@@ -49,6 +49,7 @@ type Config struct {
 	Quiet           bool
 	Timeouts        string
 	MaxFlows        int
+	Interim         time.Duration
 }
 
 func main() {
@@ -85,6 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LikelyPorts, "likely-server-ports", "default", "Zeek's likely_server_ports: 'default' (Zeek's default scripts), 'none', or a list like 80/tcp,53/udp")
 	fs.StringVar(&cfg.Progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always, never")
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
+	fs.DurationVar(&cfg.Interim, "interim", 0, "write interim records of long-lived connections every interval (e.g. 1h) to conn_long.log")
 	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections; when full, half-open ones are evicted first (0: unbounded)")
 	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
 	if err := fs.Parse(args); err != nil {
@@ -200,6 +202,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 	}
 	tcfg.Seed = seed
 	tcfg.MaxFlows = cfg.MaxFlows
+	tcfg.Interim = cfg.Interim
 	tcfg.LikelyServerPorts = likely
 	table := flow.New(tcfg)
 	dec := decode.New(decode.Options{IgnoreChecksums: cfg.IgnoreChecksums})
@@ -279,7 +282,8 @@ func replay(cfg *Config, stderr io.Writer) int {
 type outputs struct {
 	cfg     *Config
 	files   []*os.File
-	writers []*zeeklog.ConnWriter
+	writers []*zeeklog.ConnWriter // conn.log (per format)
+	long    []*zeeklog.ConnWriter // conn_long.log interim records (--interim)
 }
 
 // newOutputs creates the log files. It runs only after the inputs opened, so
@@ -291,23 +295,33 @@ func newOutputs(cfg *Config) (*outputs, error) {
 		clock = nil // reproducible: #close from packet time
 	}
 	for _, w := range cfg.Writers {
-		name := "conn.log"
 		format := zeeklog.TSV
+		suffix := ".log"
 		if w == "json" {
 			format = zeeklog.JSON
 			if len(cfg.Writers) > 1 {
-				name = "conn.json.log"
+				suffix = ".json.log"
 			}
 		}
-		f, err := os.Create(filepath.Join(cfg.OutDir, name))
-		if err != nil {
-			o.close()
-			return nil, err
+		for _, path := range []string{"conn", "conn_long"} {
+			if path == "conn_long" && cfg.Interim <= 0 {
+				continue
+			}
+			f, err := os.Create(filepath.Join(cfg.OutDir, path+suffix))
+			if err != nil {
+				o.close()
+				return nil, err
+			}
+			o.files = append(o.files, f)
+			cw := zeeklog.NewConnWriter(f, zeeklog.Options{
+				Format: format, Path: path, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock,
+			})
+			if path == "conn" {
+				o.writers = append(o.writers, cw)
+			} else {
+				o.long = append(o.long, cw)
+			}
 		}
-		o.files = append(o.files, f)
-		o.writers = append(o.writers, zeeklog.NewConnWriter(f, zeeklog.Options{
-			Format: format, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock,
-		}))
 	}
 	return o, nil
 }
@@ -318,29 +332,35 @@ func (o *outputs) open(firstTS int64) {
 	if !o.cfg.SeedSet {
 		return
 	}
-	for _, w := range o.writers {
+	for _, w := range append(o.writers, o.long...) {
 		w.SetOpenTime(time.Unix(0, firstTS).UTC())
 	}
 }
 
 func (o *outputs) events(evs []flow.Event) {
 	for i := range evs {
-		if evs[i].Kind != flow.EventClosed {
-			continue
-		}
-		for _, w := range o.writers {
-			w.Write(evs[i].Conn)
+		switch evs[i].Kind {
+		case flow.EventClosed:
+			for _, w := range o.writers {
+				w.Write(evs[i].Conn)
+			}
+		case flow.EventInterim:
+			for _, w := range o.long {
+				w.Write(evs[i].Conn)
+			}
 		}
 	}
 }
 
 func (o *outputs) close() error {
 	var first error
-	for i, w := range o.writers {
+	for _, w := range append(o.writers, o.long...) {
 		if err := w.Close(); err != nil && first == nil {
 			first = err
 		}
-		if err := o.files[i].Close(); err != nil && first == nil {
+	}
+	for _, f := range o.files {
+		if err := f.Close(); err != nil && first == nil {
 			first = err
 		}
 	}

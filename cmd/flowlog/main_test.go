@@ -170,3 +170,41 @@ func TestTimeoutFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestStdinAndMerge: "-r -" reads standard input; two inputs are merged
+// into one flow space in time order (the same capture twice gives every
+// flow once, with doubled packet counts).
+func TestStdinAndMerge(t *testing.T) {
+	src := "../../testdata/pcaps/sample.pcap"
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r, w, _ := os.Pipe()
+	old := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = old }()
+	go func() { w.Write(data); w.Close() }()
+	code, stderr := runFlowlog(t, "-r", "-", "-o", dir, "-q", "--seed", "1")
+	if code != 0 {
+		t.Fatalf("stdin: exit %d %s", code, stderr)
+	}
+	fromStdin, _ := os.ReadFile(filepath.Join(dir, "conn.log"))
+	dir2 := t.TempDir()
+	if code, stderr := runFlowlog(t, "-r", src, "-o", dir2, "-q", "--seed", "1"); code != 0 {
+		t.Fatalf("file: exit %d %s", code, stderr)
+	}
+	fromFile, _ := os.ReadFile(filepath.Join(dir2, "conn.log"))
+	if string(fromStdin) != string(fromFile) {
+		t.Error("conn.log from stdin differs from conn.log from the file")
+	}
+	dir3 := t.TempDir()
+	if code, stderr := runFlowlog(t, "-r", src, "-r", "../../testdata/pcaps/pcap-gz.pcap.gz", "-o", dir3, "-q", "--seed", "1"); code != 0 {
+		t.Fatalf("merge: exit %d %s", code, stderr)
+	}
+	merged, _ := os.ReadFile(filepath.Join(dir3, "conn.log"))
+	if strings.Count(string(merged), "\n") <= strings.Count(string(fromFile), "\n") {
+		t.Error("merging a second capture added no flows")
+	}
+}

@@ -42,8 +42,8 @@ func (s *summary) print(w io.Writer, ts flow.Stats) {
 	if len(parts) > 0 {
 		an = strings.Join(parts, " ")
 	}
-	fmt.Fprintf(w, "flowlog: %d packets, %d bytes, %d flows (peak %d), %d filtered, anomalies: %s; %.0f packets/s\n",
-		s.frames, s.bytes, ts.Created, ts.MaxActive, s.filtered, an, float64(s.frames)/el)
+	fmt.Fprintf(w, "flowlog: %d packets, %d bytes, %d flows (peak %d, evicted %d), %d filtered, anomalies: %s; %.0f packets/s\n",
+		s.frames, s.bytes, ts.Created, ts.MaxActive, ts.Evicted, s.filtered, an, float64(s.frames)/el)
 }
 
 // progress prints a one-line status to a terminal during long replays.

@@ -32,8 +32,9 @@ const (
 // counterpart) are hashed in the given direction instead of being ordered.
 // Passing Zeek's conn_id ports for ICMP (type, counterpart type) gives the
 // same result, since mapping them again is the identity. For any other
-// protocol the ports are ignored (hashed as zero), as the spec's "other
-// IP-borne protocols" rule says.
+// protocol the ports are ignored: only the addresses and the protocol are
+// hashed, as the spec's "other IP-borne protocols" rule says (the ordering
+// then compares the addresses alone).
 //
 // src and dst must be of the same family (an IPv4-mapped IPv6 address counts
 // as IPv4); otherwise, or when either is invalid, Hash returns "".
@@ -122,7 +123,7 @@ func addrBytes(a *decode.Addr, v4 bool) []byte {
 // appendHash is the spec's community_id_v1 on addresses given as 4 or 16
 // bytes in network order.
 func appendHash(b []byte, seed uint16, s, d []byte, sport, dport uint16, proto uint8) []byte {
-	oneWay := false
+	oneWay, ports := false, true
 	switch proto {
 	case protoICMP:
 		sport, dport, oneWay = icmpPorts(false, sport, dport)
@@ -130,22 +131,25 @@ func appendHash(b []byte, seed uint16, s, d []byte, sport, dport uint16, proto u
 		sport, dport, oneWay = icmpPorts(true, sport, dport)
 	case protoTCP, protoUDP, protoSCTP:
 	default:
-		sport, dport = 0, 0
+		sport, dport, ports = 0, 0, false
 	}
 	if !oneWay && !less(s, sport, d, dport) {
 		s, d = d, s
 		sport, dport = dport, sport
 	}
-	// seed(2) saddr(4|16) daddr(4|16) proto(1) pad(1) sport(2) dport(2)
+	// seed(2) saddr(4|16) daddr(4|16) proto(1) pad(1) [sport(2) dport(2)]
 	var in [2 + 16 + 16 + 6]byte
 	in[0], in[1] = byte(seed>>8), byte(seed)
 	n := 2
 	n += copy(in[n:], s)
 	n += copy(in[n:], d)
 	in[n], in[n+1] = proto, 0
-	in[n+2], in[n+3] = byte(sport>>8), byte(sport)
-	in[n+4], in[n+5] = byte(dport>>8), byte(dport)
-	n += 6
+	n += 2
+	if ports {
+		in[n], in[n+1] = byte(sport>>8), byte(sport)
+		in[n+2], in[n+3] = byte(dport>>8), byte(dport)
+		n += 4
+	}
 	sum := sha1.Sum(in[:n])
 	b = append(b, Prefix...)
 	return base64.StdEncoding.AppendEncode(b, sum[:])
