@@ -41,8 +41,6 @@ const maxInlineHistory = 16
 // The Table owns it: a *Conn handed out in an Event is valid until the next
 // call into the Table.
 type Conn struct {
-	key connKey
-
 	// OrigH/OrigP/RespH/RespP are the connection's endpoints after any flip.
 	OrigH, RespH decode.Addr
 	OrigP, RespP uint16
@@ -84,10 +82,13 @@ type Conn struct {
 	tcpFlags   uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
 	removed    bool
 
-	ext *Ext // conn framework state; nil when unused
+	ext *Ext // conn framework state (and anything callers attach); nil when unused
+}
 
-	// User is free for the caller (policy, names); the table never touches it.
-	User any
+// key returns the connection's table key (derivable: the key is
+// direction-symmetric, and one-way ICMP connections never flip).
+func (c *Conn) key() connKey {
+	return makeKey(c.OrigH, c.RespH, c.OrigP, c.RespP, c.IPProto, c.oneWay)
 }
 
 const (

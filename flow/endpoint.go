@@ -12,28 +12,22 @@ const (
 	histMultiFlag = 0x40
 )
 
-// scaled is a counter for the history letters that repeat on a logarithmic
-// scale (c, t, w, g): the letter is added when the count reaches 1, 10, 100...
-type scaled struct {
-	cnt, thresh uint32
-}
+// scaled counts the events behind the history letters that repeat on a
+// logarithmic scale (c, t, w, g): Zeek's ScaledHistoryEntry adds the letter
+// when the count reaches 1, 10, 100, ... (thresholds times 10).
+type scaled uint32
 
 // hit counts one more event and reports whether the letter must be added.
 func (s *scaled) hit() bool {
-	if s.thresh == 0 {
-		s.thresh = 1
-	}
-	s.cnt++
-	if s.cnt == s.thresh {
-		n := s.thresh * 10
-		if n <= s.thresh {
-			s.cnt = 0
-		} else {
-			s.thresh = n
+	*s++
+	for p := uint32(1); ; p *= 10 {
+		if uint32(*s) == p {
+			return true
 		}
-		return true
+		if uint32(*s) < p || p > 1e9 {
+			return false
+		}
 	}
-	return false
 }
 
 // tcpEndpoint is one direction of a TCP connection, after Zeek's TCP_Endpoint.
@@ -46,9 +40,6 @@ type tcpEndpoint struct {
 	histLastSYN        uint64
 	histLastFIN        uint64
 	histLastRST        uint64
-	window             uint32
-	windowAckSeq       uint32
-	windowSeq          uint32
 	state, prevState   EndpointState
 	finCnt             uint8 // saturating: only > 0 matters
 	didClose           bool
@@ -57,10 +48,10 @@ type tcpEndpoint struct {
 	finSeq             uint64 // relative seq just past the FIN (Zeek's FIN_seq)
 	// Reassembly emulation for content gaps (Zeek's TCP_Reassembler, which
 	// is on for every connection): sequence ranges only, no payload.
-	lastReassem uint64     // next in-order relative seq (starts at 1)
-	trim        uint64     // everything below was acked (starts at 1)
-	blocks      []seqRange // out-of-order data above lastReassem, sorted
-	reasmSkip   bool       // gave up (too much data above a hole without acks)
+	lastReassem uint64      // next in-order relative seq (starts at 1)
+	trim        uint64      // everything below was acked (starts at 1)
+	blocks      *[]seqRange // out-of-order data above lastReassem, sorted (nil: none)
+	reasmSkip   bool        // gave up (too much data above a hole without acks)
 }
 
 type seqRange struct{ lo, hi uint64 }

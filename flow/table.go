@@ -251,8 +251,7 @@ func (t *Table) Flush() {
 }
 
 func (t *Table) addTimer(c *Conn, at int64, kind timerKind) {
-	t.seq++
-	t.timers.push(timer{at: at, seq: t.seq, c: c, gen: c.gen, kind: kind})
+	t.timers.push(timer{at: at, c: c, gen: c.gen, kind: kind})
 }
 
 func (t *Table) nextUID() UID {
@@ -292,7 +291,7 @@ func (t *Table) remove(c *Conn, why Reason) {
 	}
 	t.runHooks(c)
 	c.removed = true
-	delete(t.conns, c.key)
+	delete(t.conns, c.key())
 	t.stats.Removed++
 	t.events = append(t.events, Event{Kind: EventClosed, Reason: why, Conn: c})
 	t.dead = append(t.dead, c)
@@ -376,7 +375,6 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 			t.evict()
 		}
 		c = t.newConn()
-		c.key = key
 		c.OrigH, c.RespH, c.OrigP, c.RespP = src, dst, sp, dp
 		c.IPProto = l.Key.Proto
 		c.Trans = trans

@@ -169,17 +169,13 @@ func updateHistory(c *Conn, e *tcpEndpoint, isOrig bool, f uint8, relSeq uint64,
 	}
 }
 
-func updateWindow(c *Conn, e, peer *tcpEndpoint, isOrig bool, window uint32, baseSeq, ackSeq uint32, f uint8) {
-	rst := f&decode.TCPRst != 0
-	if window == 0 && !rst && peer.state != StateClosed && e.state != StateReset {
+// updateWindow is the part of Zeek's update_window that reaches conn.log:
+// zero windows (history W/w). The window tracking behind Zeek's
+// window_recision weird is not kept. A scaled window is zero exactly when
+// the raw one is, so window scaling does not matter here.
+func updateWindow(c *Conn, e, peer *tcpEndpoint, isOrig bool, window uint32, f uint8) {
+	if window == 0 && f&decode.TCPRst == 0 && peer.state != StateClosed && e.state != StateReset {
 		scaledLetter(c, &e.win0, isOrig, 'W')
-	}
-	if f&(decode.TCPSyn|decode.TCPFin|decode.TCPRst) == 0 && e.state != StateClosed && e.state != StateReset {
-		if seqDelta(baseSeq, e.windowSeq) >= 0 && seqDelta(ackSeq, e.windowAckSeq) >= 0 {
-			e.window = window
-			e.windowAckSeq = ackSeq
-			e.windowSeq = baseSeq
-		}
 	}
 }
 
@@ -300,7 +296,7 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	relSeq := getRelativeSeq(e, baseSeq, e.lastSeq, e.seqWraps, &underflow)
 
 	updateHistory(c, e, isOrig, f, relSeq, length)
-	updateWindow(c, e, peer, isOrig, uint32(l.Window), baseSeq, ackSeq, f)
+	updateWindow(c, e, peer, isOrig, uint32(l.Window), f)
 
 	if !c.orig.didClose || !c.resp.didClose {
 		c.Last = ts
@@ -394,63 +390,84 @@ func dataSent(e *tcpEndpoint, seq uint64, length int) {
 	if lo < e.trim {
 		lo = e.trim
 	}
+	bl := e.blk()
 	if lo <= e.lastReassem {
 		if hi > e.lastReassem {
 			e.lastReassem = hi
 			// absorb out-of-order blocks now contiguous
 			n := 0
-			for _, b := range e.blocks {
+			for _, b := range bl {
 				if b.lo <= e.lastReassem {
 					if b.hi > e.lastReassem {
 						e.lastReassem = b.hi
 					}
 					continue
 				}
-				e.blocks[n] = b
+				bl[n] = b
 				n++
 			}
-			e.blocks = e.blocks[:n]
+			e.setBlk(bl[:n])
 		}
 		return
 	}
-	e.addBlock(lo, hi)
+	bl = addBlock(bl, lo, hi)
 	if e.noDataAcked() {
 		var above uint64
-		for _, b := range e.blocks {
+		for _, b := range bl {
 			above += b.hi - b.lo
 		}
 		if above > 16384 {
 			// above_hole_data_without_any_acks: Zeek stops reassembling.
-			e.blocks = e.blocks[:0]
+			bl = bl[:0]
 			e.reasmSkip = true
 		}
 	}
+	e.setBlk(bl)
+}
+
+// blk returns the out-of-order ranges (nil when none were ever needed).
+func (e *tcpEndpoint) blk() []seqRange {
+	if e.blocks == nil {
+		return nil
+	}
+	return *e.blocks
+}
+
+// setBlk stores the ranges, allocating their holder on first use only.
+func (e *tcpEndpoint) setBlk(bl []seqRange) {
+	if e.blocks == nil {
+		if len(bl) == 0 {
+			return
+		}
+		e.blocks = new([]seqRange)
+	}
+	*e.blocks = bl
 }
 
 // addBlock inserts [lo,hi) into the sorted, merged list of out-of-order data.
-func (e *tcpEndpoint) addBlock(lo, hi uint64) {
+func addBlock(bl []seqRange, lo, hi uint64) []seqRange {
 	i := 0
-	for i < len(e.blocks) && e.blocks[i].hi < lo {
+	for i < len(bl) && bl[i].hi < lo {
 		i++
 	}
 	j := i
-	for j < len(e.blocks) && e.blocks[j].lo <= hi {
-		if e.blocks[j].lo < lo {
-			lo = e.blocks[j].lo
+	for j < len(bl) && bl[j].lo <= hi {
+		if bl[j].lo < lo {
+			lo = bl[j].lo
 		}
-		if e.blocks[j].hi > hi {
-			hi = e.blocks[j].hi
+		if bl[j].hi > hi {
+			hi = bl[j].hi
 		}
 		j++
 	}
 	if i == j {
-		e.blocks = append(e.blocks, seqRange{})
-		copy(e.blocks[i+1:], e.blocks[i:])
-		e.blocks[i] = seqRange{lo, hi}
-		return
+		bl = append(bl, seqRange{})
+		copy(bl[i+1:], bl[i:])
+		bl[i] = seqRange{lo, hi}
+		return bl
 	}
-	e.blocks[i] = seqRange{lo, hi}
-	e.blocks = append(e.blocks[:i+1], e.blocks[j:]...)
+	bl[i] = seqRange{lo, hi}
+	return append(bl[:i+1], bl[j:]...)
 }
 
 func cleanForGap(e *tcpEndpoint) bool {
@@ -472,14 +489,15 @@ func (t *Table) ackReceived(c *Conn, p, x *tcpEndpoint, pIsOrig bool, relAck uin
 	if seq > p.lastReassem {
 		t.undelivered(c, p, x, pIsOrig, seq)
 	}
+	bl := p.blk()
 	n := 0
-	for _, b := range p.blocks {
+	for _, b := range bl {
 		if b.hi > seq {
-			p.blocks[n] = b
+			bl[n] = b
 			n++
 		}
 	}
-	p.blocks = p.blocks[:n]
+	p.setBlk(bl[:n])
 	p.trim = seq
 }
 
@@ -488,7 +506,7 @@ func (t *Table) undelivered(c *Conn, p, x *tcpEndpoint, pIsOrig bool, up uint64)
 		return
 	}
 	if !p.reasmSkip {
-		for _, b := range p.blocks {
+		for _, b := range p.blk() {
 			if b.lo >= up {
 				break
 			}

@@ -13,9 +13,11 @@ const (
 	timerInterim                       // Config.Interim snapshots
 )
 
+// timer is one pending Zeek timer. Equal times pop in an order fixed by the
+// sequence of heap operations, so replays stay deterministic without a
+// tie-breaking field.
 type timer struct {
 	at   int64
-	seq  uint64
 	c    *Conn
 	gen  uint32
 	kind timerKind
@@ -25,12 +27,7 @@ type timer struct {
 // interface boxing of container/heap.
 type timerHeap []timer
 
-func (h timerHeap) less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
+func (h timerHeap) less(i, j int) bool { return h[i].at < h[j].at }
 
 func (h *timerHeap) push(t timer) {
 	*h = append(*h, t)
