@@ -45,6 +45,7 @@ for f in bench-1g many-flows; do
   read -r fw fm < <(measure "$tmpd/floor-$f" "$floor" "$p")
   read -r lw lm < <(measure "$tmpd/flowlog-$f" "$BIN" -r "$p" -o "$tmpd/out-$f" -q --seed 1)
   flows=$(grep -vc '^#' "$tmpd/out-$f/conn.log" || true)
-  peak=$("$BIN" -r "$p" -o "$tmpd/out2-$f" --seed 1 2>&1 >/dev/null | sed -n 's/.*(peak \([0-9]*\)).*/\1/p')
-  echo "$f: floor ${fw}s ${fm}KiB | flowlog ${lw}s ${lm}KiB | wall ratio $(awk -v a="$lw" -v b="$fw" 'BEGIN{printf "%.2f", a/b}')x | conn.log rows $flows, peak live flows $peak, $(awk -v m="$lm" -v p="$peak" 'BEGIN{ if (p>0) printf "%.0f", m*1024/p; else print "?"}') bytes RSS per peak flow"
+  peak=$("$BIN" -r "$p" -o "$tmpd/out2-$f" --seed 1 2>&1 >/dev/null | sed -n 's/.*(peak \([0-9]*\),.*/\1/p')
+  echo "$f: floor ${fw}s ${fm}KiB | flowlog ${lw}s ${lm}KiB | wall ratio $(awk -v a="$lw" -v b="$fw" 'BEGIN{printf "%.2f", a/b}')x | peak RSS ratio $(awk -v a="$lm" -v b="$fm" 'BEGIN{printf "%.2f", a/b}')x"
+  echo "   conn.log rows $flows; peak live flows $peak; peak RSS per flow in the file $(awk -v m="$lm" -v n="$flows" 'BEGIN{ if (n>0) printf "%.0f", m*1024/n; else print "?"}') B; per peak live flow $(awk -v m="$lm" -v p="$peak" 'BEGIN{ if (p>0) printf "%.0f", m*1024/p; else print "?"}') B"
 done
