@@ -847,10 +847,6 @@ func icmpCounterpart(v6 bool, typ, code uint8) (uint16, bool) {
 		return 145, false
 	case 145:
 		return 144, false
-	case 146:
-		return 147, false
-	case 147:
-		return 146, false
 	}
 	return uint16(code), true
 }

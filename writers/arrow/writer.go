@@ -89,9 +89,11 @@ type Options struct {
 	BatchRows int
 
 	// RowGroupRows is the Parquet row group length (0 means
-	// DefaultRowGroupRows). Batches are appended to the open row group,
-	// which is written out when it is full and at Close; a batch that does
-	// not fit is split across row groups. Ignored by the IPC kinds.
+	// DefaultRowGroupRows). Batches wait in memory, as Arrow data, until at
+	// least RowGroupRows rows are there; they are then written as row groups
+	// of RowGroupRows rows, the last one holding the remainder (none when
+	// RowGroupRows is a multiple of the batch size, as with the defaults).
+	// Close writes what is left. Ignored by the IPC kinds.
 	RowGroupRows int64
 
 	// ParquetCompression is the Parquet page compression; nil means Snappy.
@@ -234,9 +236,15 @@ type Writer struct {
 		Close() error
 	}
 	pq *pqarrow.FileWriter
+	// Parquet: batches waiting for their row group, and their row count.
+	pqRecs []arrow.Record
+	pqRows int64
+	rgRows int64
 
 	rb   *array.RecordBuilder
 	rows int
+	// dicts are the fixed dictionaries of the dictionary columns, by column.
+	dicts map[int]*array.String
 
 	ts                                 *array.TimestampBuilder
 	uid, origH, respH, history, cid    *array.StringBuilder
@@ -251,7 +259,7 @@ type Writer struct {
 	tunnelVals                         *array.StringBuilder
 	ipProto                            *array.Uint8Builder
 	local                              []netip.Prefix
-	scratch                            []byte
+	scratch, hist                      []byte
 	err                                error
 	closed                             bool
 }
@@ -273,7 +281,7 @@ func New(kind Kind, w io.Writer, opt Options) (*Writer, error) {
 	if mem == nil {
 		mem = memory.NewGoAllocator()
 	}
-	wr := &Writer{kind: kind, opt: opt, mem: mem, local: opt.LocalNets, scratch: make([]byte, 0, 256)}
+	wr := &Writer{kind: kind, opt: opt, mem: mem, local: opt.LocalNets, scratch: make([]byte, 0, 256), hist: make([]byte, 0, 64)}
 	if wr.local == nil {
 		wr.local = zeeklog.PrivateAddressSpace()
 	}
@@ -306,6 +314,7 @@ func New(kind Kind, w io.Writer, opt Options) (*Writer, error) {
 		if rg <= 0 {
 			rg = DefaultRowGroupRows
 		}
+		wr.rgRows = rg
 		codec := compress.Codecs.Snappy
 		if opt.ParquetCompression != nil {
 			codec = *opt.ParquetCompression
@@ -314,7 +323,15 @@ func New(kind Kind, w io.Writer, opt Options) (*Writer, error) {
 			parquet.WithAllocator(mem),
 			parquet.WithCompression(codec),
 			parquet.WithDictionaryDefault(true),
+			// Unique per row: a dictionary would only be dropped again.
+			parquet.WithDictionaryFor("ts", false),
+			parquet.WithDictionaryFor("uid", false),
+			parquet.WithDictionaryFor("community_id", false),
 			parquet.WithMaxRowGroupLength(rg),
+			// pqarrow's default root repetition is REPEATED, which readers
+			// such as hyparquet take as one more repetition level on every
+			// column; parquet-cpp and parquet-mr write REQUIRED.
+			parquet.WithRootRepetition(parquet.Repetitions.Required),
 			parquet.WithCreatedBy("flowlog"),
 		)
 		aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
@@ -364,24 +381,58 @@ func New(kind Kind, w io.Writer, opt Options) (*Writer, error) {
 	return wr, nil
 }
 
-// seedDicts puts the full proto and conn_state vocabularies in their
-// dictionaries. The builders' memo tables outlive each batch, so every
-// batch gets the same dictionaries.
+// dictAlloc allocates the fixed dictionaries. It is not Options.Allocator:
+// arrow v15's ipc.FileWriter keeps the first dictionaries it writes past its
+// Close (it never releases them), so they are left to Go's garbage
+// collector instead of the caller's allocator. They are a few hundred bytes.
+var dictAlloc = memory.NewGoAllocator()
+
+// seedDicts puts the full proto and conn_state vocabularies (and the empty
+// service one) in their dictionary builders and keeps the same dictionaries
+// as arrays: every batch is given these (see fixDicts), so the IPC writers
+// and pqarrow see the dictionary of the previous batch again, by pointer.
 func (w *Writer) seedDicts() error {
-	sb := array.NewStringBuilder(w.mem)
+	sb := array.NewStringBuilder(dictAlloc)
 	defer sb.Release()
 	for _, p := range protoNames {
 		sb.BinaryBuilder.Append(p)
 	}
 	protos := sb.NewStringArray()
-	defer protos.Release()
+	sb.AppendValues(connStates[:], nil)
+	states := sb.NewStringArray()
+	services := sb.NewStringArray()
+	w.dicts = map[int]*array.String{colProto: protos, colConnState: states, colService: services}
+	// The builders' memo tables outlive each batch: the indices they give
+	// are those of these arrays.
 	if err := w.proto.InsertStringDictValues(protos); err != nil {
 		return err
 	}
-	sb.AppendValues(connStates[:], nil)
-	states := sb.NewStringArray()
-	defer states.Release()
 	return w.state.InsertStringDictValues(states)
+}
+
+// fixDicts returns rec with the writer's fixed dictionaries in place of the
+// ones the builders made for this batch, which hold the same values. A
+// dictionary builder that met a value outside the vocabulary keeps its own,
+// longer, dictionary (see appendState).
+func (w *Writer) fixDicts(rec arrow.Record) arrow.Record {
+	cols := make([]arrow.Array, rec.NumCols())
+	copy(cols, rec.Columns())
+	var made []arrow.Array
+	for i, fixed := range w.dicts {
+		d := cols[i].(*array.Dictionary)
+		if d.Dictionary().Len() != fixed.Len() {
+			continue
+		}
+		nd := array.NewDictionaryArray(d.DataType(), d.Indices(), fixed)
+		made = append(made, nd)
+		cols[i] = nd
+	}
+	out := array.NewRecord(rec.Schema(), cols, rec.NumRows())
+	for _, a := range made {
+		a.Release()
+	}
+	rec.Release()
+	return out
 }
 
 // reserve sizes the builders for a batch.
@@ -438,6 +489,18 @@ func (w *Writer) Write(c *flow.Conn) error {
 	if w.closed {
 		return ErrClosed
 	}
+	// c.State() without its allocation: the history goes to a scratch
+	// buffer, and the string conversion for a call that keeps nothing of it
+	// stays on the stack (histories up to 32 letters).
+	o, r := c.Sizes()
+	h := c.AppendHistory(w.hist[:0])
+	w.hist = h
+	state := connStateIndex(flow.ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, string(h)))
+	if state < 0 && w.kind == IPCFile {
+		// Checked before anything is appended, so the row is skipped whole.
+		return fmt.Errorf("writers/arrow: conn_state %q is not in the file's dictionary", c.State())
+	}
+
 	w.ts.Append(arrow.Timestamp(roundMicros(c.Start)))
 	b := c.UID.AppendTo(w.scratch[:0], 'C')
 	w.uid.BinaryBuilder.Append(b)
@@ -454,7 +517,6 @@ func (w *Writer) Write(c *flow.Conn) error {
 	}
 	w.service.AppendNull() // no service detection yet
 
-	o, r := c.Sizes()
 	// zeeklog's rule: duration, orig_bytes and resp_bytes are unset unless
 	// the duration is positive.
 	if c.Duration() > 0 {
@@ -475,14 +537,12 @@ func (w *Writer) Write(c *flow.Conn) error {
 		w.origBytes.AppendNull()
 		w.respBytes.AppendNull()
 	}
-
-	// c.State() without its string allocation: the history is appended to
-	// the scratch buffer and converted for a call that does not keep it.
-	h := c.AppendHistory(b[:0])
-	state := flow.ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, string(h))
-	if err := w.appendState(state); err != nil {
-		w.err = err
-		return err
+	if state >= 0 {
+		_ = w.state.Append(connStateB[state])
+	} else {
+		// Not one of Zeek's values (flow.ConnState returns none such): the
+		// stream sends it as a dictionary delta, and Parquet does not mind.
+		_ = w.state.AppendString(c.State())
 	}
 	w.localOrig.Append(w.IsLocal(c.OrigH))
 	w.localResp.Append(w.IsLocal(c.RespH))
@@ -501,14 +561,16 @@ func (w *Writer) Write(c *flow.Conn) error {
 	} else {
 		w.tunnel.Append(true)
 		for _, u := range c.TunnelParents {
-			w.tunnelVals.BinaryBuilder.Append(u.AppendTo(h[:0], 'C'))
+			b = u.AppendTo(b[:0], 'C')
+			w.tunnelVals.BinaryBuilder.Append(b)
 		}
 	}
 	w.ipProto.Append(c.IPProto)
 	if w.cid != nil {
-		w.cid.BinaryBuilder.Append(communityid.AppendConn(h[:0], w.opt.CommunityIDSeed, c))
+		b = communityid.AppendConn(b[:0], w.opt.CommunityIDSeed, c)
+		w.cid.BinaryBuilder.Append(b)
 	}
-	w.scratch = h[:0]
+	w.scratch = b[:0]
 
 	w.rows++
 	if w.batch > 0 && w.rows >= w.batch {
@@ -517,19 +579,14 @@ func (w *Writer) Write(c *flow.Conn) error {
 	return nil
 }
 
-func (w *Writer) appendState(s string) error {
+// connStateIndex returns the index of s in connStates, or -1.
+func connStateIndex(s string) int {
 	for i, v := range connStates {
 		if v == s {
-			return w.state.Append(connStateB[i])
+			return i
 		}
 	}
-	// Not one of Zeek's values (flow.ConnState returns none such). The
-	// stream sends it as a dictionary delta and Parquet does not mind, but
-	// the IPC file format cannot grow a dictionary.
-	if w.kind == IPCFile {
-		return fmt.Errorf("writers/arrow: conn_state %q is not in the file's dictionary", s)
-	}
-	return w.state.AppendString(s)
+	return -1
 }
 
 // emit writes the pending rows as one record batch.
@@ -537,14 +594,18 @@ func (w *Writer) emit() error {
 	if w.rows == 0 {
 		return nil
 	}
-	rec := w.rb.NewRecord()
-	defer rec.Release()
+	rec := w.fixDicts(w.rb.NewRecord())
 	w.rows = 0
 	var err error
 	if w.pq != nil {
-		err = w.pq.WriteBuffered(rec)
+		w.pqRecs = append(w.pqRecs, rec)
+		w.pqRows += rec.NumRows()
+		if w.pqRows >= w.rgRows {
+			err = w.writeRowGroups()
+		}
 	} else {
 		err = w.ipc.Write(rec)
+		rec.Release()
 	}
 	if err != nil {
 		w.err = fmt.Errorf("writers/arrow: %w", err)
@@ -554,10 +615,35 @@ func (w *Writer) emit() error {
 	return nil
 }
 
+// writeRowGroups writes the batches waiting for Parquet as row groups of
+// RowGroupRows rows (the last one shorter when they do not add up). They go
+// through pqarrow's unbuffered row group writer: its buffered one (v15)
+// leaks a buffer per column chunk from the allocator.
+func (w *Writer) writeRowGroups() error {
+	if len(w.pqRecs) == 0 {
+		return nil
+	}
+	tbl := array.NewTableFromRecords(w.rb.Schema(), w.pqRecs)
+	w.releasePending()
+	defer tbl.Release()
+	return w.pq.WriteTable(tbl, w.rgRows)
+}
+
+func (w *Writer) releasePending() {
+	for _, r := range w.pqRecs {
+		r.Release()
+	}
+	clear(w.pqRecs)
+	w.pqRecs = w.pqRecs[:0]
+	w.pqRows = 0
+}
+
 // Flush writes the pending rows as a record batch (none when nothing is
 // pending) and flushes the buffered output to the io.Writer, so that a
-// stream reader sees the batch now. For Parquet the batch goes into the
-// open row group, which reaches the io.Writer when it is full or at Close.
+// stream reader sees the batch now. For Parquet the batch joins those
+// waiting for the next row group, which is written once RowGroupRows rows
+// wait (or at Close); a Parquet file is not readable before Close anyway,
+// since its footer holds the index.
 func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
@@ -585,6 +671,9 @@ func (w *Writer) Close() error {
 	w.closed = true
 	err := w.emit()
 	if w.pq != nil {
+		if err == nil {
+			err = w.writeRowGroups()
+		}
 		if e := w.pq.Close(); err == nil && e != nil {
 			err = e
 		}
@@ -602,9 +691,14 @@ func (w *Writer) Close() error {
 }
 
 func (w *Writer) release() {
+	w.releasePending()
 	if w.rb != nil {
 		w.rb.Release()
 	}
+	for _, d := range w.dicts {
+		d.Release()
+	}
+	w.dicts = nil
 }
 
 // posWriter gives arrow's IPC file writer the position it asks for with

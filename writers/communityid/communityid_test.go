@@ -200,3 +200,44 @@ func BenchmarkAppendConn(b *testing.B) {
 		buf = AppendConn(buf[:0], 0, c)
 	}
 }
+
+// FuzzHash: two-way flows hash the same from either side, one-way ICMP
+// messages keep their direction, and Append never allocates.
+func FuzzHash(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4}, []byte{5, 6, 7, 8}, uint16(1122), uint16(3344), uint8(6), uint16(0))
+	f.Add([]byte{1, 2, 3, 4}, []byte{1, 2, 3, 4}, uint16(80), uint16(80), uint8(17), uint16(1))
+	f.Add(make([]byte, 16), []byte{0xfe, 0x80, 15: 1}, uint16(128), uint16(0), uint8(58), uint16(0))
+	f.Add([]byte{10, 0, 0, 1}, []byte{10, 0, 0, 2}, uint16(11), uint16(0), uint8(1), uint16(7))
+	f.Add([]byte{10, 0, 0, 1}, []byte{10, 0, 0, 2}, uint16(0), uint16(0), uint8(46), uint16(0))
+	f.Fuzz(func(t *testing.T, a, b []byte, sp, dp uint16, proto uint8, seed uint16) {
+		src, ok1 := netip.AddrFromSlice(a)
+		dst, ok2 := netip.AddrFromSlice(b)
+		if !ok1 || !ok2 {
+			return
+		}
+		h := Hash(seed, src, dst, sp, dp, proto)
+		if src.Unmap().Is4() != dst.Unmap().Is4() {
+			if h != "" {
+				t.Fatalf("mixed families hashed: %s", h)
+			}
+			return
+		}
+		if len(h) != 30 || h[:2] != Prefix {
+			t.Fatalf("malformed id %q", h)
+		}
+		rsp, rdp, oneWay := sp, dp, false
+		switch proto {
+		case protoICMP, protoICMPv6:
+			rsp, rdp, oneWay = icmpPorts(proto == protoICMPv6, sp, dp)
+		}
+		if !oneWay {
+			if r := Hash(seed, dst, src, rdp, rsp, proto); r != h {
+				t.Fatalf("reverse %s != %s", r, h)
+			}
+		}
+		buf := make([]byte, 0, 64)
+		if n := testing.AllocsPerRun(1, func() { buf = Append(buf[:0], seed, src, dst, sp, dp, proto) }); n != 0 {
+			t.Fatalf("Append allocates %v", n)
+		}
+	})
+}
