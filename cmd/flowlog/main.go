@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 	"github.com/flowlog/flowlog/capture"
 	"github.com/flowlog/flowlog/decode"
 	"github.com/flowlog/flowlog/flow"
+	arrowwr "github.com/flowlog/flowlog/writers/arrow"
+	"github.com/flowlog/flowlog/writers/communityid"
 	"github.com/flowlog/flowlog/zeeklog"
 )
 
@@ -50,6 +53,9 @@ type Config struct {
 	Timeouts        string
 	MaxFlows        int
 	Interim         time.Duration
+	CommunityID     bool
+	CommunityIDSeed uint16
+	ArrowStream     string
 }
 
 func main() {
@@ -81,7 +87,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Filter, "f", "", "BPF filter in tcpdump syntax (also accepted as trailing arguments)")
 	fs.StringVar(&localNets, "local-nets", "", "comma-separated CIDRs for local_orig/local_resp (default: Zeek's private address space)")
 	fs.StringVar(&seed, "seed", "", "seed for uids: makes conn.log reproducible")
-	fs.Var(&writers, "writer", "conn.log format: tsv (default) or json; repeatable")
+	fs.Var(&writers, "writer", "output: tsv (conn.log, default), json (Zeek JSON lines), arrow (conn.arrow), parquet (conn.parquet); repeatable")
+	fs.BoolVar(&cfg.CommunityID, "community-id", false, "add a community_id column (Community ID v1)")
+	var cidSeed uint
+	fs.UintVar(&cidSeed, "community-id-seed", 0, "Community ID seed (0-65535)")
+	fs.StringVar(&cfg.ArrowStream, "arrow-stream", "", "also stream records as Arrow IPC to - (stdout) or a unix socket path")
 	fs.BoolVar(&cfg.Strict, "strict", false, "exit 1 when an input is damaged (truncated or corrupt)")
 	fs.StringVar(&cfg.LikelyPorts, "likely-server-ports", "default", "Zeek's likely_server_ports: 'default' (Zeek's default scripts), 'none', or a list like 80/tcp,53/udp")
 	fs.StringVar(&cfg.Progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always, never")
@@ -97,6 +107,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Reads = reads
 	cfg.Writers = writers
+	if cidSeed > 65535 {
+		fmt.Fprintf(stderr, "flowlog: --community-id-seed %d: want 0-65535\n", cidSeed)
+		return exitBadArgs
+	}
+	cfg.CommunityIDSeed = uint16(cidSeed)
 	if rest := fs.Args(); len(rest) > 0 {
 		expr := strings.Join(rest, " ")
 		if cfg.Filter != "" {
@@ -140,8 +155,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Writers = []string{"tsv"}
 	}
 	for _, w := range cfg.Writers {
-		if w != "tsv" && w != "json" {
-			fmt.Fprintf(stderr, "flowlog: --writer %q: want tsv or json\n", w)
+		switch w {
+		case "tsv", "json", "arrow", "parquet":
+		default:
+			fmt.Fprintf(stderr, "flowlog: --writer %q: want tsv, json, arrow or parquet\n", w)
 			return exitBadArgs
 		}
 	}
@@ -278,12 +295,19 @@ func replay(cfg *Config, stderr io.Writer) int {
 	return status
 }
 
+// recordWriter is what every conn.log encoding implements.
+type recordWriter interface {
+	Write(c *flow.Conn) error
+	Close() error
+}
+
 // outputs fans removed connections out to the configured writers.
 type outputs struct {
 	cfg     *Config
-	files   []*os.File
-	writers []*zeeklog.ConnWriter // conn.log (per format)
-	long    []*zeeklog.ConnWriter // conn_long.log interim records (--interim)
+	files   []io.Closer
+	writers []recordWriter // final records (conn.log, conn.arrow, ...)
+	long    []recordWriter // interim records (--interim): conn_long.log
+	zeek    []*zeeklog.ConnWriter
 }
 
 // newOutputs creates the log files. It runs only after the inputs opened, so
@@ -294,34 +318,91 @@ func newOutputs(cfg *Config) (*outputs, error) {
 	if cfg.SeedSet {
 		clock = nil // reproducible: #close from packet time
 	}
-	for _, w := range cfg.Writers {
-		format := zeeklog.TSV
-		suffix := ".log"
-		if w == "json" {
-			format = zeeklog.JSON
-			if len(cfg.Writers) > 1 {
-				suffix = ".json.log"
-			}
+	var extra []zeeklog.Column
+	if cfg.CommunityID {
+		seed := cfg.CommunityIDSeed
+		extra = append(extra, zeeklog.Column{Name: "community_id", Type: "string",
+			Value: func(c *flow.Conn) string { return communityid.CommunityID(seed, c) }})
+	}
+	create := func(name string) (*os.File, error) {
+		f, err := os.Create(filepath.Join(cfg.OutDir, name))
+		if err == nil {
+			o.files = append(o.files, f)
 		}
-		for _, path := range []string{"conn", "conn_long"} {
-			if path == "conn_long" && cfg.Interim <= 0 {
-				continue
+		return f, err
+	}
+	nText := 0
+	for _, w := range cfg.Writers {
+		if w == "tsv" || w == "json" {
+			nText++
+		}
+	}
+	for _, w := range cfg.Writers {
+		switch w {
+		case "tsv", "json":
+			format, suffix := zeeklog.TSV, ".log"
+			if w == "json" {
+				format = zeeklog.JSON
+				if nText > 1 {
+					suffix = ".json.log"
+				}
 			}
-			f, err := os.Create(filepath.Join(cfg.OutDir, path+suffix))
+			for _, path := range []string{"conn", "conn_long"} {
+				if path == "conn_long" && cfg.Interim <= 0 {
+					continue
+				}
+				f, err := create(path + suffix)
+				if err != nil {
+					o.close()
+					return nil, err
+				}
+				cw := zeeklog.NewConnWriter(f, zeeklog.Options{
+					Format: format, Path: path, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock, Extra: extra,
+				})
+				o.zeek = append(o.zeek, cw)
+				if path == "conn" {
+					o.writers = append(o.writers, cw)
+				} else {
+					o.long = append(o.long, cw)
+				}
+			}
+		case "arrow", "parquet":
+			kind := arrowwr.IPCFile
+			if w == "parquet" {
+				kind = arrowwr.Parquet
+			}
+			f, err := create(kind.FileName())
 			if err != nil {
 				o.close()
 				return nil, err
 			}
-			o.files = append(o.files, f)
-			cw := zeeklog.NewConnWriter(f, zeeklog.Options{
-				Format: format, Path: path, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock,
-			})
-			if path == "conn" {
-				o.writers = append(o.writers, cw)
-			} else {
-				o.long = append(o.long, cw)
+			aw, err := arrowwr.New(kind, f, arrowwr.Options{LocalNets: cfg.LocalNets, CommunityID: cfg.CommunityID, CommunityIDSeed: cfg.CommunityIDSeed})
+			if err != nil {
+				o.close()
+				return nil, err
 			}
+			o.writers = append(o.writers, aw)
 		}
+	}
+	if cfg.ArrowStream != "" {
+		var sink io.Writer
+		if cfg.ArrowStream == "-" {
+			sink = os.Stdout
+		} else {
+			c, err := net.Dial("unix", cfg.ArrowStream)
+			if err != nil {
+				o.close()
+				return nil, fmt.Errorf("--arrow-stream %s: %v", cfg.ArrowStream, err)
+			}
+			o.files = append(o.files, c)
+			sink = c
+		}
+		aw, err := arrowwr.New(arrowwr.IPCStream, sink, arrowwr.Options{BatchRows: 1024, LocalNets: cfg.LocalNets, CommunityID: cfg.CommunityID, CommunityIDSeed: cfg.CommunityIDSeed})
+		if err != nil {
+			o.close()
+			return nil, err
+		}
+		o.writers = append(o.writers, aw)
 	}
 	return o, nil
 }
@@ -332,7 +413,7 @@ func (o *outputs) open(firstTS int64) {
 	if !o.cfg.SeedSet {
 		return
 	}
-	for _, w := range append(o.writers, o.long...) {
+	for _, w := range o.zeek {
 		w.SetOpenTime(time.Unix(0, firstTS).UTC())
 	}
 }
