@@ -45,7 +45,9 @@ parity: build
 		echo "== Zeek parity, strict (every history letter, incl. analyzer-limit x/X)"; \
 		python3 scripts/parity/parity.py --shared $(SHARED) --bin ./$(BIN) --summary-only || exit 1; \
 		echo "== Zeek parity, history letters x/X ignored (compare.py --history-ignore xX): gate 97%"; \
-		python3 scripts/parity/parity.py --shared $(SHARED) --bin ./$(BIN) --min 0.97 -- --history-ignore xX; \
+		python3 scripts/parity/parity.py --shared $(SHARED) --bin ./$(BIN) --min 0.97 -- --history-ignore xX || exit 1; \
+		echo "== Zeek parity with --writer json (Zeek JSON lines), x/X ignored"; \
+		python3 scripts/parity/parity.py --shared $(SHARED) --bin ./$(BIN) --writer json --summary-only --min 0.97 -- --history-ignore xX; \
 	fi
 
 bench: build

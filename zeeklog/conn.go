@@ -46,6 +46,10 @@ type Options struct {
 	// Extra columns appended after Zeek's (e.g. names); each returns the
 	// field text for a connection ("" means unset).
 	Extra []Column
+	// JSONNulls writes unset fields as null in JSON instead of leaving them
+	// out as Zeek does, so every line has every column (a stable schema for
+	// DuckDB, Spark, Polars).
+	JSONNulls bool
 }
 
 // Column is an extra conn.log column.
@@ -272,6 +276,9 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = append(b, `,"proto":"`...)
 	b = append(b, c.Trans.String()...)
 	b = append(b, '"')
+	if cw.opt.JSONNulls {
+		b = append(b, `,"service":null`...)
+	}
 	if dur := c.Duration(); dur > 0 {
 		o, r := c.Sizes()
 		b = append(b, `,"duration":`...)
@@ -280,6 +287,8 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 		b = strconv.AppendUint(b, o, 10)
 		b = append(b, `,"resp_bytes":`...)
 		b = strconv.AppendUint(b, r, 10)
+	} else if cw.opt.JSONNulls {
+		b = append(b, `,"duration":null,"orig_bytes":null,"resp_bytes":null`...)
 	}
 	b = append(b, `,"conn_state":"`...)
 	b = append(b, c.State()...)
@@ -293,6 +302,8 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 		b = append(b, `,"history":"`...)
 		b = append(b, h...)
 		b = append(b, '"')
+	} else if cw.opt.JSONNulls {
+		b = append(b, `,"history":null`...)
 	}
 	b = append(b, `,"orig_pkts":`...)
 	b = strconv.AppendUint(b, c.OrigPkts, 10)
@@ -313,6 +324,8 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 			b = append(b, '"')
 		}
 		b = append(b, ']')
+	} else if cw.opt.JSONNulls {
+		b = append(b, `,"tunnel_parents":null`...)
 	}
 	b = append(b, `,"ip_proto":`...)
 	b = strconv.AppendUint(b, uint64(c.IPProto), 10)
@@ -322,6 +335,10 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 			b = append(b, e.Name...)
 			b = append(b, `":`...)
 			b = strconv.AppendQuote(b, v)
+		} else if cw.opt.JSONNulls {
+			b = append(b, `,"`...)
+			b = append(b, e.Name...)
+			b = append(b, `":null`...)
 		}
 	}
 	return append(b, "}\n"...)

@@ -56,6 +56,7 @@ type Config struct {
 	CommunityID     bool
 	CommunityIDSeed uint16
 	ArrowStream     string
+	JSONNulls       bool
 }
 
 func main() {
@@ -88,6 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&localNets, "local-nets", "", "comma-separated CIDRs for local_orig/local_resp (default: Zeek's private address space)")
 	fs.StringVar(&seed, "seed", "", "seed for uids: makes conn.log reproducible")
 	fs.Var(&writers, "writer", "output: tsv (conn.log, default), json (Zeek JSON lines), arrow (conn.arrow), parquet (conn.parquet); repeatable")
+	fs.BoolVar(&cfg.JSONNulls, "json-nulls", false, "JSON: write unset fields as null (stable schema) instead of omitting them as Zeek does")
 	fs.BoolVar(&cfg.CommunityID, "community-id", false, "add a community_id column (Community ID v1)")
 	var cidSeed uint
 	fs.UintVar(&cidSeed, "community-id-seed", 0, "Community ID seed (0-65535)")
@@ -357,7 +359,7 @@ func newOutputs(cfg *Config) (*outputs, error) {
 					return nil, err
 				}
 				cw := zeeklog.NewConnWriter(f, zeeklog.Options{
-					Format: format, Path: path, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock, Extra: extra,
+					Format: format, Path: path, LocalNets: cfg.LocalNets, OpenTime: time.Now(), Clock: clock, Extra: extra, JSONNulls: cfg.JSONNulls,
 				})
 				o.zeek = append(o.zeek, cw)
 				if path == "conn" {

@@ -26,6 +26,11 @@ if not os.path.isdir(corpus):
 here = os.path.dirname(os.path.abspath(__file__))
 binp = os.path.abspath(a.bin)
 run = f"{here}/run-entry.sh {binp} {{pcap}} {{outdir}} --writer {a.writer}"
+if a.writer == "json":
+    # compare.py learns a JSON log's columns from the keys it sees; Zeek's
+    # JSON omits unset fields, so a log whose rows all leave e.g. duration
+    # unset would look like it lacks the column. --json-nulls keeps every key.
+    run += " --json-nulls"
 cmd = [sys.executable, os.path.join(corpus, "compare.py"), "--dir", corpus, "--run", run, "--timeout", "60"]
 if a.json:
     cmd += ["--json", a.json]

@@ -1,0 +1,154 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flowlog/flowlog/sensor"
+	"github.com/flowlog/flowlog/sensor/vethtest"
+)
+
+// TestLiveNoSuchInterface needs no privilege: the interface is looked up
+// before any socket is opened, and no log is created.
+func TestLiveNoSuchInterface(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	cfg := &Config{OutDir: dir, Writers: []string{"tsv"}, LikelyPorts: "default"}
+	code := runLiveCtx(context.Background(), cfg, "flowlog-nosuch0", "", 1, LiveOptions{}, &stderr, nil)
+	if code != exitBadArgs || !strings.Contains(stderr.String(), "no such interface") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "conn.log")); err == nil {
+		t.Errorf("conn.log created for a missing interface")
+	}
+}
+
+// TestPrivilegedLiveSIGTERM runs the command's live mode on a veth, sends
+// SIGTERM to the process in the middle of a stream of one-packet UDP flows
+// and checks exit status 0, a complete conn.log (header and #close) with
+// one record per decoded frame, and the stats log.
+func TestPrivilegedLiveSIGTERM(t *testing.T) {
+	if err := sensor.Privileged(); err != nil {
+		t.Skipf("SKIPPED (privileged test): %v", err)
+	}
+	if err := vethtest.Check(); err != nil {
+		t.Skipf("SKIPPED (privileged test): %v", err)
+	}
+	// Keep SIGTERM from killing the test binary should it arrive before
+	// runLive's handler is installed; signals go to every channel.
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGTERM)
+	defer signal.Stop(guard)
+
+	p := vethtest.New(t)
+	snd, err := p.NewSender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snd.Close()
+	dir := t.TempDir()
+	cfg := &Config{OutDir: dir, Writers: []string{"tsv"}, LikelyPorts: "default", Seed: 9, SeedSet: true}
+	var stderr bytes.Buffer
+	codec := make(chan int, 1)
+	started := make(chan struct{})
+	go func() {
+		vethtest.Do(p.CaptureNS, func() error {
+			close(started)
+			codec <- runLive(cfg, p.CaptureIf, "udp", 2, LiveOptions{StatsInterval: 200 * time.Millisecond, MaxFlows: 100000}, &stderr)
+			return nil
+		})
+	}()
+	<-started
+	stopSend := make(chan struct{})
+	sentc := make(chan int, 1)
+	go func() {
+		frames := make([][]byte, 0, 200)
+		sent := 0
+		start := time.Now()
+		for i := 0; i < 100000; i += 200 {
+			select {
+			case <-stopSend:
+				sentc <- sent
+				return
+			default:
+			}
+			frames = frames[:0]
+			for j := i; j < i+200; j++ {
+				frames = append(frames, vethtest.UDP4([4]byte{198, 18, byte(j >> 8), byte(j)}, vethtest.CaptureIP, uint16(20000+j>>16), 9999, 60))
+			}
+			if err := snd.Send(frames); err != nil {
+				t.Error(err)
+				break
+			}
+			sent += len(frames)
+			if ahead := time.Duration(sent)*time.Second/40000 - time.Since(start); ahead > 0 {
+				time.Sleep(ahead)
+			}
+		}
+		sentc <- sent
+	}()
+	time.Sleep(time.Second)
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	var code int
+	select {
+	case code = <-codec:
+	case <-time.After(30 * time.Second):
+		t.Fatal("runLive did not return within 30s of SIGTERM")
+	}
+	close(stopSend)
+	sent := <-sentc
+	t.Logf("stderr:\n%s", stderr.String())
+	if code != exitOK {
+		t.Fatalf("exit status %d", code)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "conn.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(log), "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "#separator") || !strings.HasPrefix(lines[len(lines)-1], "#close\t") {
+		t.Errorf("conn.log is not a complete Zeek log: first %q, last %q", lines[0], lines[len(lines)-1])
+	}
+	records := 0
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "#") {
+			records++
+		}
+	}
+	stats, err := os.ReadFile(filepath.Join(dir, "flowlog_stats.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := strings.Split(strings.TrimSpace(string(stats)), "\n")
+	var last struct {
+		Packets uint64 `json:"packets"`
+		Records uint64 `json:"records"`
+		Kernel  struct {
+			Packets uint64 `json:"packets"`
+			Drops   uint64 `json:"drops"`
+		} `json:"kernel"`
+	}
+	if err := json.Unmarshal([]byte(sl[len(sl)-1]), &last); err != nil {
+		t.Fatalf("stats log: %v: %s", err, sl[len(sl)-1])
+	}
+	t.Logf("sent %d, %d stats lines; last: %+v; conn.log records %d", sent, len(sl), last, records)
+	if last.Packets == 0 || last.Packets >= 100000 {
+		t.Errorf("decoded %d frames: SIGTERM was not mid-stream", last.Packets)
+	}
+	if uint64(records) != last.Packets || last.Records != last.Packets {
+		t.Errorf("conn.log has %d records, stats say %d records for %d one-packet flows", records, last.Records, last.Packets)
+	}
+	if last.Kernel.Drops != 0 {
+		t.Errorf("kernel drops: %d", last.Kernel.Drops)
+	}
+}
