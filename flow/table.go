@@ -502,6 +502,27 @@ func (t *Table) evict() {
 		t.stats.Evicted++
 		t.remove(victim, ReasonEvicted)
 	}
+	t.compactTimers()
+}
+
+// compactTimers drops the timers of removed connections when they make up
+// most of the heap (an eviction storm leaves each victim's timers behind
+// until they fall due), so memory stays bounded by the live connections.
+func (t *Table) compactTimers() {
+	if len(t.timers) <= 4*len(t.conns)+1024 {
+		return
+	}
+	live := t.timers[:0]
+	for _, tm := range t.timers {
+		if tm.c.gen == tm.gen && !tm.c.removed {
+			live = append(live, tm)
+		}
+	}
+	clear(t.timers[len(live):])
+	t.timers = live
+	for i := len(live)/2 - 1; i >= 0; i-- {
+		t.timers.down(i)
+	}
 }
 
 func isBroadcast(a decode.Addr) bool {

@@ -50,22 +50,27 @@ func (h *timerHeap) pop() timer {
 	s[0] = s[n]
 	s[n] = timer{}
 	s = s[:n]
-	i := 0
+	s.down(0)
+	*h = s
+	return top
+}
+
+// down restores the heap order below i.
+func (h timerHeap) down(i int) {
+	n := len(h)
 	for {
 		l := 2*i + 1
 		if l >= n {
-			break
+			return
 		}
 		m := l
-		if r := l + 1; r < n && s.less(r, l) {
+		if r := l + 1; r < n && h.less(r, l) {
 			m = r
 		}
-		if !s.less(m, i) {
-			break
+		if !h.less(m, i) {
+			return
 		}
-		s[i], s[m] = s[m], s[i]
+		h[i], h[m] = h[m], h[i]
 		i = m
 	}
-	*h = s
-	return top
 }

@@ -344,6 +344,15 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	return append(b, "}\n"...)
 }
 
+// Flush writes buffered records out (the header too, if no record came
+// yet), so a live log is readable while the sensor runs.
+func (cw *ConnWriter) Flush() error {
+	if cw.err == nil && cw.started {
+		cw.err = cw.w.Flush()
+	}
+	return cw.err
+}
+
 // Close writes the #close line (TSV) and flushes.
 func (cw *ConnWriter) Close() error {
 	cw.header()

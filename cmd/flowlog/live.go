@@ -181,6 +181,11 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 		StatsInterval: opts.StatsInterval,
 		MetricsAddr:   opts.MetricsAddr,
 		Records:       func(evs []flow.Event) { out.events(evs) },
+		Flush: func() {
+			for _, w := range out.zeek {
+				w.Flush()
+			}
+		},
 		Hangup: func() {
 			if opts.Hangup != nil {
 				opts.Hangup(out)

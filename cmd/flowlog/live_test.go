@@ -97,7 +97,16 @@ func TestPrivilegedLiveSIGTERM(t *testing.T) {
 		}
 		sentc <- sent
 	}()
-	time.Sleep(time.Second)
+	// SIGTERM once the sensor is capturing: its stats log shows packets.
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		b, _ := os.ReadFile(filepath.Join(dir, "flowlog_stats.log"))
+		if l := strings.Split(strings.TrimSpace(string(b)), "\n"); len(b) > 0 && !strings.Contains(l[len(l)-1], `"packets":0,`) {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
 	syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	var code int
 	select {

@@ -83,6 +83,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var localNets string
 	var seed string
 	fs.Var(&reads, "r", "capture file, directory or - (stdin); repeatable: inputs are merged in time order")
+	var iface string
+	var workers int
+	var lopts LiveOptions
+	fs.StringVar(&iface, "i", "", "live capture on INTERFACE (AF_PACKET, needs CAP_NET_RAW) until SIGINT/SIGTERM")
+	fs.IntVar(&workers, "workers", 1, "live: worker goroutines (one fanout socket each)")
+	fs.StringVar(&lopts.Fanout, "fanout", "hash", "live: hash (kernel symmetric 5-tuple) or addr (outer address pair; exact for IPv6 fragments, UDP tunnels)")
+	fs.IntVar(&lopts.RingMB, "ring-mb", 64, "live: capture ring per worker, MiB")
+	fs.IntVar(&lopts.BlockKB, "block-kb", 1024, "live: ring block size, KiB (power of two)")
+	fs.DurationVar(&lopts.StatsInterval, "stats-interval", 10*time.Second, "live: interval of the JSON stats log")
+	fs.StringVar(&lopts.StatsLog, "stats-log", "", "live: stats log path (default OUTDIR/flowlog_stats.log; none: off)")
+	fs.StringVar(&lopts.MetricsAddr, "metrics", "", "live: serve Prometheus metrics on ADDR/metrics (e.g. :9100)")
+	fs.BoolVar(&lopts.NoPromisc, "no-promisc", false, "live: leave promiscuous mode off")
 	fs.StringVar(&cfg.OutDir, "o", ".", "output directory")
 	fs.BoolVar(&cfg.IgnoreChecksums, "C", false, "ignore checksums (as zeek -C)")
 	fs.StringVar(&cfg.Filter, "f", "", "BPF filter in tcpdump syntax (also accepted as trailing arguments)")
@@ -99,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always, never")
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
 	fs.DurationVar(&cfg.Interim, "interim", 0, "write interim records of long-lived connections every interval (e.g. 1h) to conn_long.log")
-	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections; when full, half-open ones are evicted first (0: unbounded)")
+	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections (per worker with -i); when full, half-open ones are evicted first (0: unbounded for -r, a default from available memory for -i)")
 	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -122,8 +134,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cfg.Filter = expr
 		}
 	}
-	if len(cfg.Reads) == 0 {
-		fmt.Fprintln(stderr, "flowlog: no input: give -r FILE (or -r - for stdin)")
+	if len(cfg.Reads) > 0 && iface != "" {
+		fmt.Fprintln(stderr, "flowlog: give either -r (replay) or -i (live), not both")
+		return exitBadArgs
+	}
+	if len(cfg.Reads) == 0 && iface == "" {
+		fmt.Fprintln(stderr, "flowlog: no input: give -r FILE (or -r - for stdin), or -i INTERFACE")
 		usage(fs, stderr)
 		return exitBadArgs
 	}
@@ -163,6 +179,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "flowlog: --writer %q: want tsv, json, arrow or parquet\n", w)
 			return exitBadArgs
 		}
+	}
+	if iface != "" {
+		lopts.MaxFlows = cfg.MaxFlows
+		return runLive(&cfg, iface, cfg.Filter, workers, lopts, stderr)
 	}
 	return replay(&cfg, stderr)
 }
