@@ -82,7 +82,8 @@ type Conn struct {
 	tcpFlags   uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
 	removed    bool
 
-	ext *Ext // conn framework state (and anything callers attach); nil when unused
+	ext     *Ext // conn framework state (and anything callers attach); kept when recycled
+	extUsed bool // ext is in use by this connection
 }
 
 // key returns the connection's table key (derivable: the key is

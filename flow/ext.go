@@ -32,14 +32,57 @@ type TimerFunc interface {
 // Field is an extra (name, value) a framework user attaches to a record.
 type Field struct{ Name, Value string }
 
-// Ext is the per-connection state of the conn framework.
+// Ext is the per-connection state of the conn framework. It is recycled
+// with its Conn; never keep a pointer to it across calls into the Table.
 type Ext struct {
-	watchers []Watcher
-	hooks    []namedHook
+	watchers  []Watcher
+	iterating bool // watch is running: RemoveWatcher only clears slots
+	hooks     []namedHook
 	// Fields are extra fields added to the record (by removal hooks, policy).
 	Fields []Field
-	// Any is free for framework packages keyed by their own types.
-	Any map[any]any
+	// per-package values: one inline pair (the common case), then a slice
+	k0, v0 any
+	kv     []extKV
+}
+
+type extKV struct{ k, v any }
+
+// Value returns the value a package stored under its key k (use an
+// unexported key type, as with context.Context).
+func (e *Ext) Value(k any) any {
+	if e.k0 == k && k != nil {
+		return e.v0
+	}
+	for _, p := range e.kv {
+		if p.k == k {
+			return p.v
+		}
+	}
+	return nil
+}
+
+// SetValue stores v under k.
+func (e *Ext) SetValue(k, v any) {
+	if e.k0 == nil || e.k0 == k {
+		e.k0, e.v0 = k, v
+		return
+	}
+	for i := range e.kv {
+		if e.kv[i].k == k {
+			e.kv[i].v = v
+			return
+		}
+	}
+	e.kv = append(e.kv, extKV{k, v})
+}
+
+// reset empties e for reuse, keeping slice capacity.
+func (e *Ext) reset() {
+	clear(e.watchers)
+	clear(e.hooks)
+	clear(e.Fields)
+	clear(e.kv)
+	*e = Ext{watchers: e.watchers[:0], hooks: e.hooks[:0], Fields: e.Fields[:0], kv: e.kv[:0]}
 }
 
 type namedHook struct {
@@ -52,11 +95,12 @@ func (c *Conn) Ext() *Ext {
 	if c.ext == nil {
 		c.ext = &Ext{}
 	}
+	c.extUsed = true
 	return c.ext
 }
 
 // HasExt reports whether the connection uses the framework at all.
-func (c *Conn) HasExt() bool { return c.ext != nil }
+func (c *Conn) HasExt() bool { return c.extUsed }
 
 // AddWatcher attaches w to every later packet of c.
 func (c *Conn) AddWatcher(w Watcher) {
@@ -64,15 +108,19 @@ func (c *Conn) AddWatcher(w Watcher) {
 	e.watchers = append(e.watchers, w)
 }
 
-// RemoveWatcher detaches w.
+// RemoveWatcher detaches w. It is safe to call from a watcher's OnPacket.
 func (c *Conn) RemoveWatcher(w Watcher) {
-	if c.ext == nil {
+	if !c.extUsed {
 		return
 	}
 	ws := c.ext.watchers
 	for i := range ws {
 		if ws[i] == w {
-			c.ext.watchers = append(ws[:i], ws[i+1:]...)
+			if c.ext.iterating {
+				ws[i] = nil // compacted when the loop ends
+			} else {
+				c.ext.watchers = append(ws[:i], ws[i+1:]...)
+			}
 			return
 		}
 	}
@@ -94,7 +142,7 @@ func (c *Conn) RegisterHook(name string, h RemovalHook) bool {
 
 // UnregisterHook removes the named hook and reports whether it was there.
 func (c *Conn) UnregisterHook(name string) bool {
-	if c.ext == nil {
+	if !c.extUsed {
 		return false
 	}
 	for i, nh := range c.ext.hooks {
@@ -120,7 +168,7 @@ func (c *Conn) SetField(name, value string) {
 
 // Field returns an extra field's value.
 func (c *Conn) Field(name string) (string, bool) {
-	if c.ext == nil {
+	if !c.extUsed {
 		return "", false
 	}
 	for _, f := range c.ext.Fields {
@@ -206,18 +254,15 @@ func (t *Table) Schedule(c *Conn, at int64, fn TimerFunc) {
 	t.user.push(userTimer{at: at, seq: t.seq, c: c, gen: c.gen, fn: fn})
 }
 
-func (t *Table) fireUser(now int64) {
-	for len(t.user) > 0 && t.user[0].at <= now {
-		u := t.user.pop()
-		if u.c.gen != u.gen || u.c.removed {
-			continue
-		}
-		u.fn.Fire(t, u.c, now)
+func (t *Table) fireUser(u userTimer, now int64) {
+	if u.c.gen != u.gen || u.c.removed {
+		return
 	}
+	u.fn.Fire(t, u.c, now)
 }
 
 func (t *Table) runHooks(c *Conn) {
-	if c.ext == nil {
+	if !c.extUsed {
 		return
 	}
 	for len(c.ext.hooks) > 0 {
@@ -228,7 +273,21 @@ func (t *Table) runHooks(c *Conn) {
 }
 
 func (t *Table) watch(c *Conn, isOrig bool, l *decode.Layer) {
-	for _, w := range c.ext.watchers {
-		w.OnPacket(t, c, isOrig, l)
+	e := c.ext
+	e.iterating = true
+	for i := 0; i < len(e.watchers); i++ { // watchers may be added meanwhile
+		if w := e.watchers[i]; w != nil {
+			w.OnPacket(t, c, isOrig, l)
+		}
 	}
+	e.iterating = false
+	n := 0
+	for _, w := range e.watchers {
+		if w != nil {
+			e.watchers[n] = w
+			n++
+		}
+	}
+	clear(e.watchers[n:])
+	e.watchers = e.watchers[:n]
 }

@@ -30,6 +30,9 @@ type Config struct {
 	// a sample finds one, else the least recently active of the sample.
 	// Evicted connections are logged like any other (Reason Evicted).
 	MaxFlows int
+	// OnOpen, if set, runs when a connection is created, before its first
+	// packet is processed (so framework watchers attached there see it).
+	OnOpen func(t *Table, c *Conn)
 	// Interim, if set, makes the table emit an EventInterim for every live
 	// connection each Interim of packet time after its start (Zeek's
 	// long-connection logging idea): a snapshot with the counters so far.
@@ -223,14 +226,25 @@ func (t *Table) advance(now int64) {
 	if now > t.now {
 		t.now = now
 	}
-	t.fireUser(t.now)
-	for len(t.timers) > 0 && t.timers[0].at <= t.now {
-		tm := t.timers.pop()
-		if tm.c.gen != tm.gen || tm.c.removed {
+	// The table's own timers and the framework's fire in one time order
+	// (table timers first at equal times).
+	for {
+		ht := len(t.timers) > 0 && t.timers[0].at <= t.now
+		hu := len(t.user) > 0 && t.user[0].at <= t.now
+		if ht && (!hu || t.timers[0].at <= t.user[0].at) {
+			tm := t.timers.pop()
+			if tm.c.gen != tm.gen || tm.c.removed {
+				continue
+			}
+			t.stats.TimersFired++
+			t.fire(tm)
 			continue
 		}
-		t.stats.TimersFired++
-		t.fire(tm)
+		if hu {
+			t.fireUser(t.user.pop(), t.now)
+			continue
+		}
+		return
 	}
 }
 
@@ -275,7 +289,12 @@ func (t *Table) newConn() *Conn {
 		gen := c.gen + 1
 		parents := c.TunnelParents[:0]
 		more := c.histMore[:0]
-		*c = Conn{} // drops ext: framework state is never recycled
+		ext := c.ext
+		*c = Conn{}
+		if ext != nil {
+			ext.reset()
+			c.ext = ext
+		}
 		c.gen = gen
 		c.TunnelParents = parents
 		c.histMore = more
@@ -429,6 +448,9 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 			t.addTimer(c, ts+int64(t.cfg.Interim), timerInterim)
 		}
 		t.events = append(t.events, Event{Kind: EventOpened, Conn: c})
+		if t.cfg.OnOpen != nil {
+			t.cfg.OnOpen(t, c)
+		}
 	}
 	if havePar && !c.hasParent(parent) {
 		c.TunnelParents = append(c.TunnelParents, parent)
@@ -448,8 +470,9 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 	if l.HistoryX {
 		c.addHistory('X')
 	}
-	if c.ext != nil && len(c.ext.watchers) > 0 {
-		t.watch(c, isOrig, l)
+	if c.extUsed && len(c.ext.watchers) > 0 {
+		// the packet may have flipped the connection (SYN-ACK first)
+		t.watch(c, src == c.OrigH && sp == c.OrigP, l)
 	}
 	return c
 }
