@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/flowlog/flowlog/capture"
+	"github.com/flowlog/flowlog/contents"
 	"github.com/flowlog/flowlog/decode"
 	"github.com/flowlog/flowlog/flow"
 	arrowwr "github.com/flowlog/flowlog/writers/arrow"
@@ -57,6 +58,8 @@ type Config struct {
 	CommunityIDSeed uint16
 	ArrowStream     string
 	JSONNulls       bool
+	Contents        string
+	ContentsDir     string
 }
 
 func main() {
@@ -101,6 +104,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&localNets, "local-nets", "", "comma-separated CIDRs for local_orig/local_resp (default: Zeek's private address space)")
 	fs.StringVar(&seed, "seed", "", "seed for uids: makes conn.log reproducible")
 	fs.Var(&writers, "writer", "output: tsv (conn.log, default), json (Zeek JSON lines), arrow (conn.arrow), parquet (conn.parquet); repeatable")
+	fs.StringVar(&cfg.Contents, "contents", "", "extract the reassembled TCP streams (and UDP payloads) of connections whose first packet matches this BPF expression, e.g. 'tcp port 80', as Zeek's contents_*.dat files")
+	fs.StringVar(&cfg.ContentsDir, "contents-dir", "", "directory for --contents files (default: the output directory)")
 	fs.BoolVar(&cfg.JSONNulls, "json-nulls", false, "JSON: write unset fields as null (stable schema) instead of omitting them as Zeek does")
 	fs.BoolVar(&cfg.CommunityID, "community-id", false, "add a community_id column (Community ID v1)")
 	var cidSeed uint
@@ -243,6 +248,30 @@ func replay(cfg *Config, stderr io.Writer) int {
 	tcfg.MaxFlows = cfg.MaxFlows
 	tcfg.Interim = cfg.Interim
 	tcfg.LikelyServerPorts = likely
+	// --contents: the selection runs on the packet that creates a
+	// connection (OnOpen runs inside Packet, while cur is that frame), so
+	// extraction starts with its first payload.
+	var cur capture.Frame
+	var extractor *contents.Extractor
+	if cfg.Contents != "" {
+		sel, err := capture.NewFilter(cfg.Contents)
+		if err != nil {
+			fmt.Fprintf(stderr, "flowlog: --contents: %v\n", err)
+			return exitBadArgs
+		}
+		dir := cfg.ContentsDir
+		if dir == "" {
+			dir = cfg.OutDir
+		}
+		extractor = &contents.Extractor{Dir: dir, OnError: func(c *flow.Conn, err error) {
+			fmt.Fprintf(stderr, "flowlog: warning: contents of %s: %v\n", c.UID, err)
+		}}
+		tcfg.OnOpen = func(t *flow.Table, c *flow.Conn) {
+			if sel.Match(cur.LinkType, cur.Data, cur.WireLen) {
+				extractor.Extract(t, c)
+			}
+		}
+	}
 	table := flow.New(tcfg)
 	dec := decode.New(decode.Options{IgnoreChecksums: cfg.IgnoreChecksums})
 
@@ -292,6 +321,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 			st.filtered++
 			continue
 		}
+		cur = f
 		dec.Decode(f.LinkType, f.TS, f.Data, f.WireLen, &pkt)
 		pkt.Num = f.Num
 		st.anomalies[pkt.Anomaly]++

@@ -208,3 +208,27 @@ func TestStdinAndMerge(t *testing.T) {
 		t.Error("merging a second capture added no flows")
 	}
 }
+
+func TestContentsFlag(t *testing.T) {
+	dir := t.TempDir()
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--contents", "tcp port 80")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	orig, err := os.ReadFile(filepath.Join(dir, "contents_192.168.1.10:50003-203.0.113.53:80_orig.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(orig), "GET ") {
+		t.Errorf("orig stream starts %q", orig[:min(len(orig), 20)])
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "contents_*"))
+	for _, f := range files {
+		if !strings.Contains(f, ":80_") {
+			t.Errorf("%s extracted, but only port 80 was selected", f)
+		}
+	}
+	if code, _ := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "--contents", "port port"); code != 2 {
+		t.Errorf("bad --contents expression: exit %d", code)
+	}
+}
