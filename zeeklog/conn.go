@@ -65,6 +65,7 @@ type ConnWriter struct {
 	buf     []byte
 	local   []netip.Prefix
 	lastTS  int64
+	closeAt time.Time
 	started bool
 	err     error
 }
@@ -125,6 +126,10 @@ func (cw *ConnWriter) header() {
 // SetOpenTime sets the time of the #open line; call it before the first
 // Write.
 func (cw *ConnWriter) SetOpenTime(t time.Time) { cw.opt.OpenTime = t }
+
+// SetCloseTime fixes the time of the #close line (log rotation closes a
+// file at its rotation time).
+func (cw *ConnWriter) SetCloseTime(t time.Time) { cw.closeAt = t }
 
 // IsLocal reports whether a is in the writer's local networks.
 func (cw *ConnWriter) IsLocal(a decode.Addr) bool {
@@ -358,7 +363,9 @@ func (cw *ConnWriter) Close() error {
 	cw.header()
 	if cw.err == nil && cw.opt.Format == TSV {
 		var t time.Time
-		if cw.opt.Clock != nil {
+		if !cw.closeAt.IsZero() {
+			t = cw.closeAt
+		} else if cw.opt.Clock != nil {
 			t = cw.opt.Clock()
 		} else if cw.lastTS > 0 {
 			t = time.Unix(0, cw.lastTS).UTC()

@@ -60,6 +60,7 @@ type Config struct {
 	JSONNulls       bool
 	Contents        string
 	ContentsDir     string
+	Rotate          time.Duration
 }
 
 func main() {
@@ -104,6 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&localNets, "local-nets", "", "comma-separated CIDRs for local_orig/local_resp (default: Zeek's private address space)")
 	fs.StringVar(&seed, "seed", "", "seed for uids: makes conn.log reproducible")
 	fs.Var(&writers, "writer", "output: tsv (conn.log, default), json (Zeek JSON lines), arrow (conn.arrow), parquet (conn.parquet); repeatable")
+	fs.DurationVar(&cfg.Rotate, "rotate", 0, "rotate logs every interval of packet time (e.g. 1h): conn.log is closed and renamed conn.<open>-<close>.log (likewise .arrow/.parquet)")
 	fs.StringVar(&cfg.Contents, "contents", "", "extract the reassembled TCP streams (and UDP payloads) of connections whose first packet matches this BPF expression, e.g. 'tcp port 80', as Zeek's contents_*.dat files")
 	fs.StringVar(&cfg.ContentsDir, "contents-dir", "", "directory for --contents files (default: the output directory)")
 	fs.BoolVar(&cfg.JSONNulls, "json-nulls", false, "JSON: write unset fields as null (stable schema) instead of omitting them as Zeek does")
@@ -187,6 +189,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if iface != "" {
 		lopts.MaxFlows = cfg.MaxFlows
+		lopts.Hangup = func(o *outputs) {
+			// SIGHUP rotates the logs (policy reload joins here)
+			if err := o.rotate(time.Now().UTC()); err != nil {
+				fmt.Fprintf(stderr, "flowlog: rotating logs: %v\n", err)
+			}
+		}
 		return runLive(&cfg, iface, cfg.Filter, workers, lopts, stderr)
 	}
 	return replay(&cfg, stderr)
@@ -322,6 +330,9 @@ func replay(cfg *Config, stderr io.Writer) int {
 			continue
 		}
 		cur = f
+		if err := out.maybeRotate(f.TS); err != nil {
+			fmt.Fprintf(stderr, "flowlog: rotating logs: %v\n", err)
+		}
 		dec.Decode(f.LinkType, f.TS, f.Data, f.WireLen, &pkt)
 		pkt.Num = f.Num
 		st.anomalies[pkt.Anomaly]++
@@ -357,15 +368,50 @@ type recordWriter interface {
 type outputs struct {
 	cfg     *Config
 	files   []io.Closer
+	paths   []string       // files that rotate (all but the Arrow stream)
 	writers []recordWriter // final records (conn.log, conn.arrow, ...)
 	long    []recordWriter // interim records (--interim): conn_long.log
 	zeek    []*zeeklog.ConnWriter
+	stream  recordWriter // --arrow-stream (not rotated)
+
+	openedAt   time.Time // open time of the current files (for rotated names)
+	nextRotate int64     // packet time of the next --rotate boundary (ns); 0: none yet
 }
 
 // newOutputs creates the log files. It runs only after the inputs opened, so
 // a bad input never clobbers an existing conn.log.
 func newOutputs(cfg *Config) (*outputs, error) {
-	o := &outputs{cfg: cfg}
+	o, err := openFiles(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ArrowStream != "" {
+		var sink io.Writer
+		if cfg.ArrowStream == "-" {
+			sink = os.Stdout
+		} else {
+			c, err := net.Dial("unix", cfg.ArrowStream)
+			if err != nil {
+				o.close()
+				return nil, fmt.Errorf("--arrow-stream %s: %v", cfg.ArrowStream, err)
+			}
+			o.files = append(o.files, c)
+			sink = c
+		}
+		aw, err := arrowwr.New(arrowwr.IPCStream, sink, arrowwr.Options{BatchRows: 1024, LocalNets: cfg.LocalNets, CommunityID: cfg.CommunityID, CommunityIDSeed: cfg.CommunityIDSeed})
+		if err != nil {
+			o.close()
+			return nil, err
+		}
+		o.stream = aw
+		o.writers = append(o.writers, aw)
+	}
+	return o, nil
+}
+
+// openFiles creates the (rotating) log files.
+func openFiles(cfg *Config) (*outputs, error) {
+	o := &outputs{cfg: cfg, openedAt: time.Now()}
 	var clock func() time.Time = time.Now
 	if cfg.SeedSet {
 		clock = nil // reproducible: #close from packet time
@@ -377,9 +423,11 @@ func newOutputs(cfg *Config) (*outputs, error) {
 			Value: func(c *flow.Conn) string { return communityid.CommunityID(seed, c) }})
 	}
 	create := func(name string) (*os.File, error) {
-		f, err := os.Create(filepath.Join(cfg.OutDir, name))
+		p := filepath.Join(cfg.OutDir, name)
+		f, err := os.Create(p)
 		if err == nil {
 			o.files = append(o.files, f)
+			o.paths = append(o.paths, p)
 		}
 		return f, err
 	}
@@ -436,33 +484,93 @@ func newOutputs(cfg *Config) (*outputs, error) {
 			o.writers = append(o.writers, aw)
 		}
 	}
-	if cfg.ArrowStream != "" {
-		var sink io.Writer
-		if cfg.ArrowStream == "-" {
-			sink = os.Stdout
-		} else {
-			c, err := net.Dial("unix", cfg.ArrowStream)
-			if err != nil {
-				o.close()
-				return nil, fmt.Errorf("--arrow-stream %s: %v", cfg.ArrowStream, err)
-			}
-			o.files = append(o.files, c)
-			sink = c
-		}
-		aw, err := arrowwr.New(arrowwr.IPCStream, sink, arrowwr.Options{BatchRows: 1024, LocalNets: cfg.LocalNets, CommunityID: cfg.CommunityID, CommunityIDSeed: cfg.CommunityIDSeed})
-		if err != nil {
-			o.close()
-			return nil, err
-		}
-		o.writers = append(o.writers, aw)
-	}
 	return o, nil
+}
+
+// rotatedName is Zeek-style: conn.log -> conn.<open>-<close>.log.
+func rotatedName(path string, open, close time.Time) string {
+	dir, base := filepath.Split(path)
+	name, ext, _ := strings.Cut(base, ".")
+	return filepath.Join(dir, name+"."+zeekStamp(open)+"-"+zeekStamp(close)+"."+ext)
+}
+
+func zeekStamp(t time.Time) string { return t.UTC().Format("2006-01-02-15-04-05") }
+
+// rotate closes every rotating file (writing #close / footers), renames it
+// to <name>.<open>-<close>.<ext> and opens fresh ones. A closed file is
+// complete and never written again.
+func (o *outputs) rotate(at time.Time) error {
+	var first error
+	for _, w := range o.zeek {
+		w.SetCloseTime(at)
+	}
+	for _, w := range append(o.writers, o.long...) {
+		if w == o.stream {
+			continue
+		}
+		if err := w.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	var keep []io.Closer
+	for _, f := range o.files {
+		if _, isFile := f.(*os.File); !isFile || f == os.Stdout {
+			keep = append(keep, f)
+			continue
+		}
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, p := range o.paths {
+		if err := os.Rename(p, rotatedName(p, o.openedAt, at)); err != nil && first == nil {
+			first = err
+		}
+	}
+	n, err := openFiles(o.cfg)
+	if err != nil {
+		return err
+	}
+	n.files = append(n.files, keep...)
+	if o.stream != nil {
+		n.stream = o.stream
+		n.writers = append(n.writers, o.stream)
+	}
+	n.openedAt, n.nextRotate = at, o.nextRotate
+	for _, w := range n.zeek {
+		w.SetOpenTime(at)
+	}
+	*o = *n
+	return first
+}
+
+// maybeRotate rotates at every --rotate boundary of packet time.
+func (o *outputs) maybeRotate(ts int64) error {
+	iv := int64(o.cfg.Rotate)
+	if iv <= 0 {
+		return nil
+	}
+	if o.nextRotate == 0 {
+		o.nextRotate = (ts/iv + 1) * iv
+		return nil
+	}
+	var err error
+	for ts >= o.nextRotate {
+		at := time.Unix(0, o.nextRotate).UTC()
+		o.nextRotate += iv
+		if e := o.rotate(at); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
 }
 
 // open sets the #open time: packet time of the first frame with --seed
 // (reproducible), the wall clock otherwise.
 func (o *outputs) open(firstTS int64) {
-	if !o.cfg.SeedSet {
+	if o.cfg.Rotate > 0 {
+		o.openedAt = time.Unix(0, firstTS).UTC()
+	} else if !o.cfg.SeedSet {
 		return
 	}
 	for _, w := range o.zeek {

@@ -232,3 +232,50 @@ func TestContentsFlag(t *testing.T) {
 		t.Errorf("bad --contents expression: exit %d", code)
 	}
 }
+
+func TestRotate(t *testing.T) {
+	dir := t.TempDir()
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--seed", "1", "--rotate", "2m", "--writer", "tsv", "--writer", "arrow")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	rotated, _ := filepath.Glob(filepath.Join(dir, "conn.*-*.log"))
+	arrows, _ := filepath.Glob(filepath.Join(dir, "conn.*-*.arrow"))
+	if len(rotated) < 2 || len(arrows) != len(rotated) {
+		t.Fatalf("rotated logs %v, arrow files %v", rotated, arrows)
+	}
+	// every closed file is complete, and together with conn.log they hold
+	// exactly the rows of an unrotated run
+	total := 0
+	for _, f := range append(rotated, filepath.Join(dir, "conn.log")) {
+		data, _ := os.ReadFile(f)
+		if !strings.Contains(string(data), "\n#close\t") {
+			t.Errorf("%s has no #close", f)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") {
+				total++
+			}
+		}
+		// the name carries the open and close times of its #open/#close
+		base := filepath.Base(f)
+		if base != "conn.log" {
+			open := strings.Split(strings.TrimPrefix(base, "conn."), "-")
+			if !strings.Contains(string(data), "#open\t"+strings.Join(open[:6], "-")) {
+				t.Errorf("%s: #open does not match the name", base)
+			}
+		}
+	}
+	dir2 := t.TempDir()
+	runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir2, "-q", "--seed", "1")
+	data, _ := os.ReadFile(filepath.Join(dir2, "conn.log"))
+	want := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			want++
+		}
+	}
+	if total != want {
+		t.Errorf("rotated logs hold %d rows, unrotated %d", total, want)
+	}
+}
