@@ -1,0 +1,376 @@
+package service
+
+import (
+	"strings"
+
+	"github.com/flowlog/flowlog/decode"
+	"github.com/flowlog/flowlog/flow"
+)
+
+// Field is the flow.Conn extra field (Conn.Field) holding the detected
+// services, joined by "," as conn.log's service column.
+const Field = "service"
+
+// Config tunes the detector. Zero values take the defaults.
+type Config struct {
+	// MaxBytes is how many payload bytes of each direction are examined
+	// (default 1024).
+	MaxBytes int
+	// MaxPackets is how many packets of a connection are watched before
+	// the detector gives up and detaches (default 24).
+	MaxPackets int
+	// UpgradePackets is how many further packets are watched for a TLS
+	// ClientHello after a protocol that can switch to TLS (STARTTLS and
+	// the like) was found (default 64).
+	UpgradePackets int
+	// Enabled, if set, limits detection to the services it accepts (to
+	// mimic a Zeek run with only some analyzers loaded). Nil enables all.
+	Enabled func(service string) bool
+}
+
+func (c *Config) defaults() {
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = 1024
+	}
+	if c.MaxPackets <= 0 {
+		c.MaxPackets = 24
+	}
+	if c.UpgradePackets <= 0 {
+		c.UpgradePackets = 64
+	}
+}
+
+// Detector creates the per-connection detectors of one flow table and
+// holds what they share: expected connections (FTP data channels, IRC DCC)
+// announced by control connections. Like the table, it is not safe for
+// concurrent use: call it from the goroutine that runs the table.
+type Detector struct {
+	cfg    Config
+	expect map[expectKey]expectVal
+	free   []*conn
+	// Stats
+	attached, detached uint64
+}
+
+type expectKey struct {
+	orig, resp decode.Addr
+	port       uint16
+}
+
+type expectVal struct {
+	service string
+	until   int64 // packet time (ns)
+}
+
+// maxExpect bounds the expected-connection table.
+const maxExpect = 4096
+
+// expectTimeout is how long an announced data connection is expected
+// (Zeek's FTP and IRC scripts schedule the analyzer for 5 minutes).
+const expectTimeout = 5 * 60 * int64(1e9)
+
+// New returns a Detector.
+func New(cfg Config) *Detector {
+	cfg.defaults()
+	return &Detector{cfg: cfg, expect: make(map[expectKey]expectVal)}
+}
+
+// Stats reports how many connections were attached and how many
+// detectors have finished and detached.
+func (d *Detector) Stats() (attached, detached uint64) { return d.attached, d.detached }
+
+func (d *Detector) enabled(s string) bool { return d.cfg.Enabled == nil || d.cfg.Enabled(s) }
+
+// Attach starts detection on a new connection: call it for each
+// flow.EventOpened, with the packet just given to Table.Packet (the one
+// that created the connection: the table has already processed it, so the
+// detector is handed its layer here). p may be nil (the first packet is
+// then not examined). Connections of other transports than TCP and UDP are
+// ignored.
+func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
+	if c.Trans != flow.TransportTCP && c.Trans != flow.TransportUDP {
+		return
+	}
+	if len(d.expect) > 0 && c.Trans == flow.TransportTCP {
+		for _, k := range [2]expectKey{{c.OrigH, c.RespH, c.RespP}, {decode.Addr{}, c.RespH, c.RespP}} {
+			v, ok := d.expect[k]
+			if !ok {
+				continue
+			}
+			delete(d.expect, k)
+			if v.until >= t.Now() && d.enabled(v.service) {
+				c.SetField(Field, v.service)
+				return // a data channel: nothing more to detect
+			}
+		}
+	}
+	w := d.get()
+	w.d = d
+	w.tcp = c.Trans == flow.TransportTCP
+	w.respPort = c.RespP
+	w.origH, w.origP = c.OrigH, c.OrigP
+	w.live = allTCP
+	if !w.tcp {
+		w.live = allUDP
+	}
+	d.attached++
+	c.AddWatcher(w)
+	if l, isOrig := LayerOf(c, p); l != nil {
+		w.OnPacket(t, c, isOrig, l)
+	}
+}
+
+// LayerOf returns the layer of p that belongs to connection c and whether
+// it was sent by c's originator (nil if p has none, or p is nil).
+func LayerOf(c *flow.Conn, p *decode.Packet) (*decode.Layer, bool) {
+	if p == nil {
+		return nil, false
+	}
+	for i := 0; i < p.N; i++ {
+		l := &p.Layers[i]
+		if !l.Session || l.Key.Proto != c.IPProto {
+			continue
+		}
+		k := &l.Key
+		if k.Src == c.OrigH && k.Dst == c.RespH && k.SrcPort == c.OrigP && k.DstPort == c.RespP {
+			return l, true
+		}
+		if k.Src == c.RespH && k.Dst == c.OrigH && k.SrcPort == c.RespP && k.DstPort == c.OrigP {
+			return l, false
+		}
+	}
+	return nil, false
+}
+
+func (d *Detector) get() *conn {
+	if n := len(d.free); n > 0 {
+		w := d.free[n-1]
+		d.free = d.free[:n-1]
+		return w
+	}
+	return &conn{}
+}
+
+func (d *Detector) put(w *conn) {
+	if len(d.free) >= 1024 {
+		return
+	}
+	ob, rb := w.orig.buf[:0], w.resp.buf[:0]
+	*w = conn{}
+	w.orig.buf, w.resp.buf = ob, rb
+	d.free = append(d.free, w)
+}
+
+// expectConn announces a connection orig -> resp:port, at packet time now.
+func (d *Detector) expectConn(orig, resp decode.Addr, port uint16, service string, now int64) {
+	if len(d.expect) >= maxExpect {
+		for k, v := range d.expect {
+			if v.until < now {
+				delete(d.expect, k)
+			}
+		}
+		if len(d.expect) >= maxExpect {
+			return
+		}
+	}
+	d.expect[expectKey{orig, resp, port}] = expectVal{service, now + expectTimeout}
+}
+
+// Of returns the services detected on c so far, joined by "," in the order
+// they were confirmed ("" if none).
+func Of(c *flow.Conn) string {
+	s, _ := c.Field(Field)
+	return s
+}
+
+// dir is one direction's examined prefix.
+type dir struct {
+	buf     []byte
+	next    uint32 // TCP: next expected sequence number
+	started bool
+	gap     bool // TCP: a segment was missing: no more bytes
+	pkts    int  // data packets (UDP: datagrams) seen
+}
+
+// add appends a TCP segment's payload if it continues the prefix.
+func (x *dir) addTCP(l *decode.Layer, max int) bool {
+	if l.Flags&decode.TCPSyn != 0 {
+		x.next, x.started = l.Seq+1, true
+	}
+	p := l.Payload
+	if len(p) == 0 || x.gap {
+		return false
+	}
+	x.pkts++
+	if !x.started {
+		x.next, x.started = l.Seq, true
+	}
+	d := int32(l.Seq - x.next)
+	switch {
+	case d > 0:
+		x.gap = true
+		return false
+	case -d >= int32(len(p)):
+		return false // retransmission
+	}
+	p = p[-d:]
+	x.next += uint32(len(p))
+	if room := max - len(x.buf); room > 0 {
+		if len(p) > room {
+			p = p[:room]
+		}
+		x.buf = append(x.buf, p...)
+		return true
+	}
+	return false
+}
+
+// conn is the per-connection detector, a flow.Watcher.
+type conn struct {
+	d          *Detector
+	done       bool
+	tcp        bool
+	respPort   uint16
+	orig, resp dir
+	pkts       int
+	live       uint32 // protocols not yet ruled out
+	found      [6]string
+	nfound     int
+	// upgrade: watching for a TLS ClientHello after STARTTLS & co.
+	upgrade     bool
+	upgradeLeft int
+	// ftp: the control connection stays attached to learn data channels.
+	ftp bool
+	// lineBuf holds a partial control line per direction (FTP, POP3).
+	lineBuf [2][]byte
+	// http: request seen was CONNECT / asked for a WebSocket upgrade.
+	httpConnect, httpWS, httpWait bool
+	// The roles as of the last packet (the table may flip them).
+	origH decode.Addr
+	origP uint16
+	// irc DCC offers.
+	irc bool
+	// ssh: the client's banner was seen, the server's is after a long
+	// pre-banner text.
+	sshWait, sshLineStart bool
+	// ldap: look for SASL mechanisms (NTLM, Kerberos) in the binds.
+	ldap, ldapMech bool
+	// pop3/ftp: server replies are checked for protocol violations.
+	pop3          bool
+	pop3Multi     bool
+	pop3Greeted   bool
+	pop3Pending   []bool
+	ftpReplyMulti string
+	// teredo: valid packets seen from the originator and the responder.
+	teredoOrig, teredoResp bool
+	// ssl: confirmed from a ClientHello; removed again if the server
+	// answers with something that is not TLS (a protocol violation).
+	sslCheckResp bool
+	// UDP state: QUIC and DTLS assemblers, RDP-UDP handshake.
+	quic quicState
+}
+
+func (w *conn) has(s string) bool {
+	for _, f := range w.found[:w.nfound] {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *conn) add(c *flow.Conn, s string) {
+	if w.has(s) || !w.d.enabled(s) || w.nfound == len(w.found) {
+		return
+	}
+	w.found[w.nfound] = s
+	w.nfound++
+	w.publish(c)
+}
+
+func (w *conn) remove(c *flow.Conn, s string) {
+	for i, f := range w.found[:w.nfound] {
+		if f == s {
+			copy(w.found[i:], w.found[i+1:w.nfound])
+			w.nfound--
+			w.found[w.nfound] = ""
+			w.publish(c)
+			return
+		}
+	}
+}
+
+func (w *conn) publish(c *flow.Conn) {
+	switch w.nfound {
+	case 0:
+		c.SetField(Field, "")
+	case 1:
+		c.SetField(Field, w.found[0])
+	default:
+		c.SetField(Field, strings.Join(w.found[:w.nfound], ","))
+	}
+}
+
+// OnPacket implements flow.Watcher.
+func (w *conn) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer) {
+	if w.done || l.BadChecksum || l.SkipPacket {
+		return
+	}
+	w.pkts++
+	if c.OrigP != w.origP || c.OrigH != w.origH {
+		// The table flipped the connection's roles.
+		w.orig, w.resp = w.resp, w.orig
+		w.origH, w.origP, w.respPort = c.OrigH, c.OrigP, c.RespP
+		w.teredoOrig, w.teredoResp = w.teredoResp, w.teredoOrig
+	}
+	x := &w.resp
+	if isOrig {
+		x = &w.orig
+	}
+	if w.tcp {
+
+		if w.control0() {
+			if w.control(t, c, isOrig, l) {
+				w.detach(t, c)
+			}
+			return
+		}
+		if x.addTCP(l, w.d.cfg.MaxBytes) {
+			w.classifyTCP(c)
+		}
+		if w.control0() {
+			w.upgradeLeft = w.d.cfg.UpgradePackets
+			return
+		}
+	} else {
+		if len(l.Payload) > 0 && x.pkts < 8 {
+			x.pkts++
+			w.classifyUDP(c, isOrig, l.Payload)
+		}
+	}
+	if w.live == 0 || w.pkts >= w.d.cfg.MaxPackets ||
+		(len(w.orig.buf) >= w.d.cfg.MaxBytes && len(w.resp.buf) >= w.d.cfg.MaxBytes) {
+		if w.sslCheckResp && len(w.resp.buf) == 0 && w.pkts < 4*w.d.cfg.MaxPackets {
+			return // still waiting for the server's first bytes
+		}
+		w.detach(t, c)
+	}
+}
+
+// control0 reports whether the detector is in its control phase (after
+// the prefix classification).
+func (w *conn) control0() bool {
+	return w.upgrade || w.ftp || w.irc || w.sshWait || w.pop3 || w.ldap || w.httpWait
+}
+
+// detach removes the finished detector from the connection (flow allows
+// this from inside OnPacket) and recycles it.
+func (w *conn) detach(t *flow.Table, c *flow.Conn) {
+	if w.done {
+		return
+	}
+	w.done = true
+	c.RemoveWatcher(w)
+	w.d.detached++
+	w.d.put(w)
+}
