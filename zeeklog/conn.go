@@ -182,7 +182,13 @@ func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 	b = strconv.AppendUint(b, uint64(c.RespP), 10)
 	b = append(b, '\t')
 	b = append(b, c.Trans.String()...)
-	b = append(b, "\t-\t"...) // service: not detected yet
+	b = append(b, '\t')
+	if svc, ok := c.Field("service"); ok && svc != "" {
+		b = appendEscaped(b, svc) // set by service detection (names/service)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, '\t')
 	dur := c.Duration()
 	if dur > 0 {
 		o, r := c.Sizes()
@@ -281,7 +287,10 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = append(b, `,"proto":"`...)
 	b = append(b, c.Trans.String()...)
 	b = append(b, '"')
-	if cw.opt.JSONNulls {
+	if svc, ok := c.Field("service"); ok && svc != "" {
+		b = append(b, `,"service":`...)
+		b = strconv.AppendQuote(b, svc)
+	} else if cw.opt.JSONNulls {
 		b = append(b, `,"service":null`...)
 	}
 	if dur := c.Duration(); dur > 0 {

@@ -20,6 +20,7 @@ import (
 	"github.com/flowlog/flowlog/contents"
 	"github.com/flowlog/flowlog/decode"
 	"github.com/flowlog/flowlog/flow"
+	"github.com/flowlog/flowlog/names"
 	arrowwr "github.com/flowlog/flowlog/writers/arrow"
 	"github.com/flowlog/flowlog/writers/communityid"
 	"github.com/flowlog/flowlog/zeeklog"
@@ -61,6 +62,16 @@ type Config struct {
 	Contents        string
 	ContentsDir     string
 	Rotate          time.Duration
+	NoService       bool
+	Names           bool
+	Logs            string
+	RDNS            string
+	RDNSTTL         string
+
+	extraCols []zeeklog.Column // built from the flags (names, community_id)
+	wantSSL   bool
+	wantDNS   bool
+	names     *names.Names // the names pipeline, once built
 }
 
 func main() {
@@ -105,6 +116,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&localNets, "local-nets", "", "comma-separated CIDRs for local_orig/local_resp (default: Zeek's private address space)")
 	fs.StringVar(&seed, "seed", "", "seed for uids: makes conn.log reproducible")
 	fs.Var(&writers, "writer", "output: tsv (conn.log, default), json (Zeek JSON lines), arrow (conn.arrow), parquet (conn.parquet); repeatable")
+	fs.BoolVar(&cfg.NoService, "no-service", false, "skip service detection (conn.log's service column stays unset)")
+	fs.BoolVar(&cfg.Names, "names", false, "add conn.log columns orig_name, resp_name (passive DNS, then --rdns)")
+	fs.StringVar(&cfg.Logs, "logs", "", "also write these Zeek logs: ssl, dns (comma-separated)")
+	fs.StringVar(&cfg.RDNS, "rdns", "", "reverse DNS for endpoint names: a server address (host:port), or 'system' for /etc/resolv.conf's first nameserver (off by default)")
+	fs.StringVar(&cfg.RDNSTTL, "rdns-ttl", "60s", "how long reverse DNS answers are cached (e.g. 90s, 5m)")
 	fs.DurationVar(&cfg.Rotate, "rotate", 0, "rotate logs every interval of packet time (e.g. 1h): conn.log is closed and renamed conn.<open>-<close>.log (likewise .arrow/.parquet)")
 	fs.StringVar(&cfg.Contents, "contents", "", "extract the reassembled TCP streams (and UDP payloads) of connections whose first packet matches this BPF expression, e.g. 'tcp port 80', as Zeek's contents_*.dat files")
 	fs.StringVar(&cfg.ContentsDir, "contents-dir", "", "directory for --contents files (default: the output directory)")
@@ -178,6 +194,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(cfg.Writers) == 0 {
 		cfg.Writers = []string{"tsv"}
+	}
+	if err := parseLogs(&cfg); err != nil {
+		fmt.Fprintf(stderr, "flowlog: %v\n", err)
+		return exitBadArgs
 	}
 	for _, w := range cfg.Writers {
 		switch w {
@@ -284,10 +304,19 @@ func replay(cfg *Config, stderr io.Writer) int {
 	dec := decode.New(decode.Options{IgnoreChecksums: cfg.IgnoreChecksums})
 
 	out, err := newOutputs(cfg)
+	if err == nil {
+		err = out.openAppLogs()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "flowlog: output: %v\n", err)
 		return exitBadArgs
 	}
+	nm, closeNames, err := setupNames(cfg, out)
+	if err != nil {
+		fmt.Fprintf(stderr, "flowlog: %v\n", err)
+		return exitBadArgs
+	}
+	defer closeNames()
 
 	var st summary
 	st.start = time.Now()
@@ -337,13 +366,19 @@ func replay(cfg *Config, stderr io.Writer) int {
 		pkt.Num = f.Num
 		st.anomalies[pkt.Anomaly]++
 		table.Packet(&pkt)
+		nm.Events(table, &pkt)
 		out.events(table.Events())
 		if prog != nil && st.frames&0xffff == 0 {
 			prog.update(&st, table.Len())
 		}
 	}
 	table.Flush()
+	nm.Events(table, nil)
 	out.events(table.Events())
+	if err := out.closeAppLogs(); err != nil {
+		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)
+		status = exitBadArgs
+	}
 	if err := out.close(); err != nil {
 		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)
 		status = exitBadArgs
@@ -373,6 +408,7 @@ type outputs struct {
 	long    []recordWriter // interim records (--interim): conn_long.log
 	zeek    []*zeeklog.ConnWriter
 	stream  recordWriter // --arrow-stream (not rotated)
+	app     appLogs      // ssl.log, dns.log (--logs)
 
 	openedAt   time.Time // open time of the current files (for rotated names)
 	nextRotate int64     // packet time of the next --rotate boundary (ns); 0: none yet
@@ -416,7 +452,7 @@ func openFiles(cfg *Config) (*outputs, error) {
 	if cfg.SeedSet {
 		clock = nil // reproducible: #close from packet time
 	}
-	var extra []zeeklog.Column
+	extra := append([]zeeklog.Column(nil), cfg.extraCols...)
 	if cfg.CommunityID {
 		seed := cfg.CommunityIDSeed
 		extra = append(extra, zeeklog.Column{Name: "community_id", Type: "string",
