@@ -71,7 +71,21 @@ type Config struct {
 	extraCols []zeeklog.Column // built from the flags (names, community_id)
 	wantSSL   bool
 	wantDNS   bool
-	names     *names.Names // the names pipeline, once built
+	policy    bool // --script or --sensor given: names must track SNI
+
+	Scripts        []string
+	Sensors        []string
+	SensorProfiles []string
+	ScriptTimeout  time.Duration
+	EventSinks     []string
+	Webhook        string
+	WebhookFormat  string
+	WebhookSpool   string
+	WebhookClient  string
+	WebhookProcess string
+	WebhookIP      string
+	WebhookPort    string
+	names          *names.Names // the names pipeline, once built
 }
 
 func main() {
@@ -116,6 +130,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&localNets, "local-nets", "", "comma-separated CIDRs for local_orig/local_resp (default: Zeek's private address space)")
 	fs.StringVar(&seed, "seed", "", "seed for uids: makes conn.log reproducible")
 	fs.Var(&writers, "writer", "output: tsv (conn.log, default), json (Zeek JSON lines), arrow (conn.arrow), parquet (conn.parquet); repeatable")
+	var scriptsF, sensorsF, profilesF, sinksF listFlag
+	fs.Var(&scriptsF, "script", "JavaScript policy file (repeatable; run in order): decides what is logged and raises events")
+	fs.Var(&sensorsF, "sensor", "net.packet sensor file (YAML; repeatable)")
+	fs.Var(&profilesF, "sensor-profile", "active sensor profile (repeatable; default: default)")
+	fs.DurationVar(&cfg.ScriptTimeout, "script-timeout", 50*time.Millisecond, "bound on one policy call")
+	fs.Var(&sinksF, "events", "also send events to: - (stdout), a file, or unix:PATH (repeatable; events.log in -o is always written)")
+	fs.StringVar(&cfg.Webhook, "webhook", "", "POST events to this URL (Velociraptor style)")
+	fs.StringVar(&cfg.WebhookFormat, "webhook-format", "text", "webhook body: text ({\"text\": ...}, as Velociraptor) or event (the whole event)")
+	fs.StringVar(&cfg.WebhookSpool, "webhook-spool", "", "directory for undelivered webhook events (default OUTDIR/webhook-spool)")
+	fs.StringVar(&cfg.WebhookClient, "webhook-client-regex", "", "webhook filter: ClientRegex (case-insensitive, unanchored)")
+	fs.StringVar(&cfg.WebhookProcess, "webhook-process-regex", "", "webhook filter: ProcessNameRegex")
+	fs.StringVar(&cfg.WebhookIP, "webhook-remote-ip-regex", "", "webhook filter: RemoteIpRegex")
+	fs.StringVar(&cfg.WebhookPort, "webhook-remote-port-regex", "", "webhook filter: RemotePortRegex")
 	fs.BoolVar(&cfg.NoService, "no-service", false, "skip service detection (conn.log's service column stays unset)")
 	fs.BoolVar(&cfg.Names, "names", false, "add conn.log columns orig_name, resp_name (passive DNS, then --rdns)")
 	fs.StringVar(&cfg.Logs, "logs", "", "also write these Zeek logs: ssl, dns (comma-separated)")
@@ -144,6 +171,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Reads = reads
 	cfg.Writers = writers
+	cfg.Scripts, cfg.Sensors, cfg.SensorProfiles, cfg.EventSinks = scriptsF, sensorsF, profilesF, sinksF
+	cfg.policy = len(cfg.Scripts) > 0 || len(cfg.Sensors) > 0
 	if cidSeed > 65535 {
 		fmt.Fprintf(stderr, "flowlog: --community-id-seed %d: want 0-65535\n", cidSeed)
 		return exitBadArgs
@@ -303,6 +332,11 @@ func replay(cfg *Config, stderr io.Writer) int {
 	table := flow.New(tcfg)
 	dec := decode.New(decode.Options{IgnoreChecksums: cfg.IgnoreChecksums})
 
+	pol, err := setupPolicy(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "flowlog: %v\n", err)
+		return exitBadArgs
+	}
 	out, err := newOutputs(cfg)
 	if err == nil {
 		err = out.openAppLogs()
@@ -317,6 +351,10 @@ func replay(cfg *Config, stderr io.Writer) int {
 		return exitBadArgs
 	}
 	defer closeNames()
+	if pol != nil {
+		pol.names = nm
+		out.skip = pol.skip
+	}
 
 	var st summary
 	st.start = time.Now()
@@ -367,6 +405,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 		st.anomalies[pkt.Anomaly]++
 		table.Packet(&pkt)
 		nm.Events(table, &pkt)
+		pol.handle(table, table.Events())
 		out.events(table.Events())
 		if prog != nil && st.frames&0xffff == 0 {
 			prog.update(&st, table.Len())
@@ -374,7 +413,11 @@ func replay(cfg *Config, stderr io.Writer) int {
 	}
 	table.Flush()
 	nm.Events(table, nil)
+	pol.handle(table, table.Events())
 	out.events(table.Events())
+	if err := pol.close(); err != nil {
+		fmt.Fprintf(stderr, "flowlog: events: %v\n", err)
+	}
 	if err := out.closeAppLogs(); err != nil {
 		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)
 		status = exitBadArgs
@@ -407,8 +450,9 @@ type outputs struct {
 	writers []recordWriter // final records (conn.log, conn.arrow, ...)
 	long    []recordWriter // interim records (--interim): conn_long.log
 	zeek    []*zeeklog.ConnWriter
-	stream  recordWriter // --arrow-stream (not rotated)
-	app     appLogs      // ssl.log, dns.log (--logs)
+	stream  recordWriter          // --arrow-stream (not rotated)
+	app     appLogs               // ssl.log, dns.log (--logs)
+	skip    func(*flow.Conn) bool // policy: closed records not to write
 
 	openedAt   time.Time // open time of the current files (for rotated names)
 	nextRotate int64     // packet time of the next --rotate boundary (ns); 0: none yet
@@ -618,6 +662,9 @@ func (o *outputs) events(evs []flow.Event) {
 	for i := range evs {
 		switch evs[i].Kind {
 		case flow.EventClosed:
+			if o.skip != nil && o.skip(evs[i].Conn) {
+				continue
+			}
 			for _, w := range o.writers {
 				w.Write(evs[i].Conn)
 			}

@@ -279,3 +279,64 @@ func TestRotate(t *testing.T) {
 		t.Errorf("rotated logs hold %d rows, unrotated %d", total, want)
 	}
 }
+
+func TestPolicyFlags(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "keep.js")
+	os.WriteFile(keep, []byte(`
+flowlog.on("closed", function (flow) {
+  if (flow.proto !== "udp") { flow.drop(); return; }
+  flowlog.event("udp-flow", {port: flow.resp_p});
+});
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", out, "-q", "--seed", "1", "--script", keep,
+		"--sensor", "../../scripts/examples/net-packet.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	log, _ := os.ReadFile(filepath.Join(out, "conn.log"))
+	rows := 0
+	for _, l := range strings.Split(string(log), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		rows++
+		if f := strings.Split(l, "\t"); f[6] != "udp" {
+			t.Errorf("dropped flow logged: %s", l)
+		}
+	}
+	if rows == 0 {
+		t.Error("no UDP flows kept")
+	}
+	evs, _ := os.ReadFile(filepath.Join(out, "events.log"))
+	if n := strings.Count(string(evs), `"id":"udp-flow"`); n != rows {
+		t.Errorf("%d udp-flow events for %d UDP flows", n, rows)
+	}
+	if !strings.Contains(string(evs), `|net.packet|`) {
+		t.Error("no net.packet sensor events in events.log")
+	}
+	// a syntax error fails at start with file:line:column, before any log is written
+	bad := filepath.Join(dir, "bad.js")
+	os.WriteFile(bad, []byte("flowlog.on(\"opened\", function (f) {\n  var x = ;\n});\n"), 0o644)
+	out2 := filepath.Join(dir, "out2")
+	code, stderr = runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", out2, "--script", bad)
+	if code != 2 || !strings.Contains(stderr, "bad.js:2:") {
+		t.Errorf("syntax error: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out2, "conn.log")); err == nil {
+		t.Error("conn.log written despite the broken script")
+	}
+	// a throwing script: every flow still logged, errors counted and reported with file:line
+	throw := filepath.Join(dir, "throw.js")
+	os.WriteFile(throw, []byte("flowlog.on(\"closed\", function (f) {\n  null.x = 1;\n});\n"), 0o644)
+	out3 := filepath.Join(dir, "out3")
+	code, stderr = runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", out3, "-q", "--script", throw)
+	if code != 0 || !strings.Contains(stderr, "throw.js:2:") || !strings.Contains(stderr, "script errors") {
+		t.Errorf("throw: exit %d, %q", code, stderr)
+	}
+	log3, _ := os.ReadFile(filepath.Join(out3, "conn.log"))
+	if n := strings.Count(string(log3), "\n") - 9; n != 33 {
+		t.Errorf("throwing script: %d rows logged, want all 33", n)
+	}
+}

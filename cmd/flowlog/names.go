@@ -62,6 +62,8 @@ func setupNames(cfg *Config, out *outputs) (*names.Names, func(), error) {
 	}
 	if out.app.ssl != nil {
 		nc.OnSSL = func(r *applog.SSLRecord) { out.app.ssl.Write(r) }
+	} else if cfg.policy {
+		nc.OnSSL = func(*applog.SSLRecord) {} // the tracker still sets the flows' SNI
 	}
 	if out.app.dns != nil {
 		nc.OnDNS = func(r *applog.DNSRecord) { out.app.dns.Write(r) }

@@ -248,6 +248,9 @@ func (w *sslConn) onUDP(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Laye
 func (w *sslConn) hello(h *tls.ClientHello, c *flow.Conn, transport string) {
 	w.haveHello = true
 	w.sni = h.SNI
+	if h.SNI != "" {
+		c.SetField("sni", h.SNI) // for policies and --names: the SNI of the flow
+	}
 	_, w.ja3 = h.JA3()
 	w.ja4 = h.JA4()
 	w.helloTS = c.Last
