@@ -49,3 +49,18 @@ for f in bench-1g many-flows; do
   echo "$f: floor ${fw}s ${fm}KiB | flowlog ${lw}s ${lm}KiB | wall ratio $(awk -v a="$lw" -v b="$fw" 'BEGIN{printf "%.2f", a/b}')x | peak RSS ratio $(awk -v a="$lm" -v b="$fm" 'BEGIN{printf "%.2f", a/b}')x"
   echo "   conn.log rows $flows; peak live flows $peak; peak RSS per flow in the file $(awk -v m="$lm" -v n="$flows" 'BEGIN{ if (n>0) printf "%.0f", m*1024/n; else print "?"}') B; per peak live flow $(awk -v m="$lm" -v p="$peak" 'BEGIN{ if (p>0) printf "%.0f", m*1024/p; else print "?"}') B"
 done
+
+# Feature costs on bench-1g.pcap, as ratios against the plain replay in the
+# same run (medians of RUNS): names/logs (issue: <= 1.15x), a typical policy
+# (<= 1.3x), Arrow and Parquet writing (<= 1.1x).
+p=$BENCHDIR/bench-1g.pcap
+read -r base _ < <(measure "$tmpd/base" "$BIN" -r "$p" -o "$tmpd/o-base" -q --seed 1)
+ratio() { awk -v a="$1" -v b="$base" 'BEGIN{printf "%.2f", a/b}'; }
+read -r w _ < <(measure "$tmpd/names" "$BIN" -r "$p" -o "$tmpd/o-names" -q --seed 1 --logs ssl,dns --names)
+echo "bench-1g: --logs ssl,dns --names ${w}s vs ${base}s: $(ratio "$w")x"
+read -r w _ < <(measure "$tmpd/pol" "$BIN" -r "$p" -o "$tmpd/o-pol" -q --seed 1 --script scripts/examples/typical.js)
+echo "bench-1g: --script typical.js ${w}s vs ${base}s: $(ratio "$w")x"
+read -r w _ < <(measure "$tmpd/arrow" "$BIN" -r "$p" -o "$tmpd/o-arrow" -q --seed 1 --writer arrow)
+echo "bench-1g: --writer arrow ${w}s vs tsv ${base}s: $(ratio "$w")x"
+read -r w _ < <(measure "$tmpd/parquet" "$BIN" -r "$p" -o "$tmpd/o-pq" -q --seed 1 --writer parquet)
+echo "bench-1g: --writer parquet ${w}s vs tsv ${base}s: $(ratio "$w")x"
