@@ -29,8 +29,7 @@
 //
 // Schema(opt) is the Arrow schema: ts timestamp[us, UTC]; uid, id.orig_h,
 // id.resp_h utf8; id.orig_p, id.resp_p uint16; proto dictionary<int32, utf8>;
-// service dictionary<int32, utf8> (nullable, null until flowlog detects
-// services); duration duration[us] and orig_bytes, resp_bytes uint64, all
+// service utf8 (nullable: null when no service was detected); duration duration[us] and orig_bytes, resp_bytes uint64, all
 // three null unless the duration is positive (zeeklog's rule); conn_state
 // dictionary<int32, utf8>; local_orig, local_resp bool (Options.LocalNets,
 // Zeek's private address space by default); missed_bytes uint64; history

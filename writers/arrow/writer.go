@@ -169,7 +169,7 @@ func schema(opt Options, durType arrow.DataType, md *arrow.Metadata) *arrow.Sche
 		{Name: "id.resp_h", Type: str},
 		{Name: "id.resp_p", Type: arrow.PrimitiveTypes.Uint16},
 		{Name: "proto", Type: dictString},
-		{Name: "service", Type: dictString, Nullable: true},
+		{Name: "service", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "duration", Type: durType, Nullable: true},
 		{Name: "orig_bytes", Type: u64, Nullable: true},
 		{Name: "resp_bytes", Type: u64, Nullable: true},
@@ -249,7 +249,8 @@ type Writer struct {
 	ts                                 *array.TimestampBuilder
 	uid, origH, respH, history, cid    *array.StringBuilder
 	origP, respP                       *array.Uint16Builder
-	proto, service, state              *array.BinaryDictionaryBuilder
+	proto, state                       *array.BinaryDictionaryBuilder
+	service                            *array.StringBuilder
 	dur                                *array.DurationBuilder
 	durInt                             *array.Int64Builder
 	origBytes, respBytes, missed       *array.Uint64Builder
@@ -350,7 +351,7 @@ func New(kind Kind, w io.Writer, opt Options) (*Writer, error) {
 	wr.respH = f[colRespH].(*array.StringBuilder)
 	wr.respP = f[colRespP].(*array.Uint16Builder)
 	wr.proto = f[colProto].(*array.BinaryDictionaryBuilder)
-	wr.service = f[colService].(*array.BinaryDictionaryBuilder)
+	wr.service = f[colService].(*array.StringBuilder)
 	if kind == Parquet {
 		wr.durInt = f[colDuration].(*array.Int64Builder)
 	} else {
@@ -400,8 +401,7 @@ func (w *Writer) seedDicts() error {
 	protos := sb.NewStringArray()
 	sb.AppendValues(connStates[:], nil)
 	states := sb.NewStringArray()
-	services := sb.NewStringArray()
-	w.dicts = map[int]*array.String{colProto: protos, colConnState: states, colService: services}
+	w.dicts = map[int]*array.String{colProto: protos, colConnState: states}
 	// The builders' memo tables outlive each batch: the indices they give
 	// are those of these arrays.
 	if err := w.proto.InsertStringDictValues(protos); err != nil {
@@ -515,7 +515,13 @@ func (w *Writer) Write(c *flow.Conn) error {
 	} else {
 		_ = w.proto.AppendString(c.Trans.String())
 	}
-	w.service.AppendNull() // no service detection yet
+	// service: what names/service detected (a set joined with ",", open
+	// vocabulary, so a plain string column rather than a fixed dictionary)
+	if svc, ok := c.Field("service"); ok && svc != "" {
+		w.service.Append(svc)
+	} else {
+		w.service.AppendNull()
+	}
 
 	// zeeklog's rule: duration, orig_bytes and resp_bytes are unset unless
 	// the duration is positive.
