@@ -76,11 +76,13 @@ type Conn struct {
 
 	orig, resp tcpEndpoint // TCP only
 
-	inactivity int64  // inactivity timeout (ns), 0 = none
-	created    uint64 // creation sequence number in the table
-	gen        uint32
-	tcpFlags   uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
-	removed    bool
+	encap         uint64 // identity of the current encapsulation (0: none)
+	tunnelChanges uint8  // tunnel changes reported (Zeek's tunnel_changes)
+	inactivity    int64  // inactivity timeout (ns), 0 = none
+	created       uint64 // creation sequence number in the table
+	gen           uint32
+	tcpFlags      uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
+	removed       bool
 
 	ext     *Ext // conn framework state (and anything callers attach); kept when recycled
 	extUsed bool // ext is in use by this connection

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"bytes"
 	"sort"
 	"time"
 
@@ -322,38 +323,53 @@ func (t *Table) remove(c *Conn, why Reason) {
 func (t *Table) Packet(p *decode.Packet) {
 	t.begin()
 	t.advance(p.TS)
+	// An out-of-order capture time does not move the clock back (timers),
+	// but the connection sees the packet's own time, as in Zeek.
 	ts := p.TS
-	if ts < t.now {
-		// Out-of-order capture time: Zeek keeps network time monotonic
-		// for timers but uses the packet's own time for the connection.
-		ts = p.TS
-	}
-	var parent UID
-	havePar := false
+	var parent, lastConn UID
+	havePar, haveConn := false, false
+	var encap uint64 // identity of the encapsulation so far (outer layers)
 	for i := 0; i < p.N; i++ {
 		l := &p.Layers[i]
-		if !l.Session {
-			// No connection: a transport header cut short (Zeek's
-			// CheckHeaderTrunc), or an IP-level tunnel carrier.
-			if i+1 >= p.N {
-				t.stats.NoConn++
-			}
-			// An IP-level tunnel (GRE, IP-in-IP): its uid, keyed by the
-			// outer addresses, is the parent of what it carries.
-			if i+1 < p.N {
-				tk := tunnelKey{src: l.Key.Src, dst: l.Key.Dst, kind: p.Layers[i+1].Tunnel}
+		if i > 0 {
+			// This layer's tunnel (Zeek's EncapsulatingConn) and its uid:
+			// an IP-level tunnel (IP-in-IP, GRE, also GRE carried in UDP)
+			// is named by the outer IP pair, whatever the direction; a
+			// UDP tunnel (VXLAN, Geneve, Teredo, AYIYA, GTP) by the outer
+			// UDP connection.
+			switch l.Tunnel {
+			case decode.TunnelIP, decode.TunnelGRE:
+				prev := &p.Layers[i-1]
+				tk := tunnelKey{src: prev.Key.Src, dst: prev.Key.Dst, kind: l.Tunnel}
+				if bytes.Compare(tk.src[:], tk.dst[:]) > 0 {
+					tk.src, tk.dst = tk.dst, tk.src // one tunnel both ways
+				}
 				u, ok := t.tunnels[tk]
 				if !ok {
 					u = t.nextUID()
 					t.tunnels[tk] = u
 				}
 				parent, havePar = u, true
+			default:
+				parent, havePar = lastConn, haveConn
 			}
+			if havePar {
+				encap = encap*0x100000001B3 ^ parent[0] ^ parent[1]<<7 ^ uint64(l.Tunnel)<<56
+			}
+		}
+		if !l.Session {
+			// No connection: a transport header cut short (Zeek's
+			// CheckHeaderTrunc), or an IP-level tunnel carrier.
+			if i+1 >= p.N {
+				t.stats.NoConn++
+			}
+			haveConn = false
 			continue
 		}
-		c := t.layer(p, l, ts, parent, havePar)
+		c := t.layer(p, l, ts, parent, havePar, encap)
+		lastConn, haveConn = UID{}, false
 		if c != nil {
-			parent, havePar = c.UID, true
+			lastConn, haveConn = c.UID, true
 		}
 	}
 }
@@ -372,7 +388,7 @@ func transportOf(proto uint8) Transport {
 
 // layer runs one IP layer through its connection and returns it (nil if
 // the layer makes no connection).
-func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, havePar bool) *Conn {
+func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, havePar bool, encap uint64) *Conn {
 	trans := transportOf(l.Key.Proto)
 	t.stats.Packets++
 	src, dst := l.Key.Src, l.Key.Dst
@@ -402,6 +418,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.UID = t.nextUID()
 		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
 		c.origLen, c.respLen = -1, -1
+		c.encap = encap
 		t.conns[key] = c
 		if t.cfg.MaxFlows > 0 {
 			if t.fifoHead > 0 && t.fifoHead >= len(t.fifo)/2 {
@@ -452,7 +469,23 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 			t.cfg.OnOpen(t, c)
 		}
 	}
-	if havePar && !c.hasParent(parent) {
+	if c.encap != encap {
+		// Connection::CheckEncapsulation: a tunnel change. Zeek reports
+		// at most Tunnel::max_changes_per_connection (5) of them; the
+		// connection that goes past the limit gets history X, once.
+		c.encap = encap
+		if encap != 0 {
+			if c.tunnelChanges < maxTunnelChanges {
+				c.tunnelChanges++
+				if havePar && !c.hasParent(parent) {
+					c.TunnelParents = append(c.TunnelParents, parent)
+				}
+			} else if c.tunnelChanges == maxTunnelChanges {
+				c.tunnelChanges++
+				c.addHistory('X')
+			}
+		}
+	} else if havePar && len(c.TunnelParents) == 0 {
 		c.TunnelParents = append(c.TunnelParents, parent)
 	}
 	isOrig := src == c.OrigH && sp == c.OrigP
@@ -547,6 +580,9 @@ func (t *Table) compactTimers() {
 		t.timers.down(i)
 	}
 }
+
+// maxTunnelChanges is Zeek's Tunnel::max_changes_per_connection.
+const maxTunnelChanges = 5
 
 func isBroadcast(a decode.Addr) bool {
 	return a.Is4() && a[12] == 255 && a[13] == 255 && a[14] == 255 && a[15] == 255
