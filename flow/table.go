@@ -533,6 +533,7 @@ type connRef struct {
 // while MaxFlows is set; failing that, the least recently active of a
 // sample (Go's map iteration starts at a random place).
 func (t *Table) evict() {
+	defer t.compactTimers()
 	for t.fifoHead < len(t.fifo) {
 		r := t.fifo[t.fifoHead]
 		t.fifo[t.fifoHead] = connRef{}
@@ -558,7 +559,6 @@ func (t *Table) evict() {
 		t.stats.Evicted++
 		t.remove(victim, ReasonEvicted)
 	}
-	t.compactTimers()
 }
 
 // compactTimers drops the timers of removed connections when they make up

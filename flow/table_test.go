@@ -393,3 +393,31 @@ func TestMaxFlowsEvictsHalfOpenFirst(t *testing.T) {
 		t.Errorf("%d established connections evicted while half-open ones were available", evictedEstablished)
 	}
 }
+
+// TestFloodKeepsTimersBounded: under a SYN flood far past MaxFlows, the
+// timers of evicted connections are dropped, so the table's memory stays
+// proportional to MaxFlows, not to the number of sources.
+func TestFloodKeepsTimersBounded(t *testing.T) {
+	const max = 2000
+	tbl := New(Config{Seed: 1, MaxFlows: max})
+	var p decode.Packet
+	p.N = 1
+	l := &p.Layers[0]
+	l.Session, l.DataOff = true, 20
+	srv := addrOf(netip.MustParseAddr("192.0.2.1"))
+	for i := 0; i < 200_000; i++ {
+		p.TS = int64(1e18) + int64(i)*4000
+		l.Key = decode.Key{Src: addrOf(netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)})), Dst: srv, SrcPort: uint16(i >> 16), DstPort: 80, Proto: 6}
+		l.Flags, l.Seq = decode.TCPSyn, uint32(i)
+		tbl.Packet(&p)
+	}
+	if tbl.Len() > max {
+		t.Fatalf("%d live flows > %d", tbl.Len(), max)
+	}
+	if n := len(tbl.timers); n > 4*max+1024 {
+		t.Errorf("%d pending timers for %d live flows: evicted flows' timers kept", n, tbl.Len())
+	}
+	if n := len(tbl.fifo); n > 2*max+1 {
+		t.Errorf("eviction queue holds %d entries", n)
+	}
+}

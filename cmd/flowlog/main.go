@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -160,6 +161,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LikelyPorts, "likely-server-ports", "default", "Zeek's likely_server_ports: 'default' (Zeek's default scripts), 'none', or a list like 80/tcp,53/udp")
 	fs.StringVar(&cfg.Progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always, never")
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
+	var cpuProfile string
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	fs.DurationVar(&cfg.Interim, "interim", 0, "write interim records of long-lived connections every interval (e.g. 1h) to conn_long.log")
 	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections (per worker with -i); when full, half-open ones are evicted first (0: unbounded for -r, a default from available memory for -i)")
 	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
@@ -235,6 +238,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "flowlog: --writer %q: want tsv, json, arrow or parquet\n", w)
 			return exitBadArgs
 		}
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "flowlog: --cpuprofile: %v\n", err)
+			return exitBadArgs
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if iface != "" {
 		lopts.MaxFlows = cfg.MaxFlows
