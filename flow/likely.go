@@ -6,12 +6,14 @@ import (
 	"strings"
 )
 
-// ProtocolPorts lists, per Zeek protocol script, the ports it adds to
+// ProtocolPorts returns, per Zeek protocol script, the ports it adds to
 // likely_server_ports (the "redef likely_server_ports += { ports }" lines of
 // Zeek's base/protocols/*/main.zeek and base/frameworks/tunnels). Zeek run
 // with its default scripts has all of them; `zeek -b` has only those of the
 // scripts it loads.
-var ProtocolPorts = map[string]string{
+func ProtocolPorts() map[string]string { return protocolPorts }
+
+var protocolPorts = map[string]string{
 	"dce-rpc":    "135/tcp",
 	"dhcp":       "67/udp",
 	"dnp3":       "20000/tcp,20000/udp",
@@ -48,7 +50,7 @@ var ProtocolPorts = map[string]string{
 // its default scripts loaded.
 func DefaultLikelyServerPorts() map[PortProto]bool {
 	m := map[PortProto]bool{}
-	for _, v := range ProtocolPorts {
+	for _, v := range protocolPorts {
 		ps, _ := ParsePorts(v)
 		for p := range ps {
 			m[p] = true
@@ -73,7 +75,7 @@ func ParsePorts(s string) (map[PortProto]bool, error) {
 		num, proto, ok := strings.Cut(f, "/")
 		if !ok {
 			// A Zeek protocol script name stands for the ports it registers.
-			v, known := ProtocolPorts[strings.ToLower(f)]
+			v, known := protocolPorts[strings.ToLower(f)]
 			if !known {
 				return nil, fmt.Errorf("%q: want PORT/tcp, PORT/udp, PORT/icmp or a protocol name (dns, http, ssh, ...)", f)
 			}

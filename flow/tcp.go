@@ -574,17 +574,10 @@ func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, b
 			doClose = true
 		}
 		if rst {
+			// (Zeek also decides here whether to raise connection_rejected;
+			// no event flowlog emits depends on it.)
 			t.setState(c, e, peer, StateReset)
-			isReject := false
-			if isOrig {
-				if peer.state == StateEstablished {
-					isReject = true
-				}
-			} else if peer.state == StateSynSent || peer.state == StateSynAckSent {
-				isReject = true
-			}
 			doClose = true
-			_ = isReject // only selects Zeek's event (connection_rejected)
 		}
 		if e.state == StateInactive {
 			switch {

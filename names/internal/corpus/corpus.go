@@ -133,7 +133,7 @@ func (e *Entry) likelyPorts() map[flow.PortProto]bool {
 	}
 	var known []string
 	for _, n := range names {
-		if _, ok := flow.ProtocolPorts[n]; ok {
+		if _, ok := flow.ProtocolPorts()[n]; ok {
 			known = append(known, n)
 		}
 	}
