@@ -64,6 +64,7 @@ type Config struct {
 	ContentsDir     string
 	Rotate          time.Duration
 	NoService       bool
+	ExtraFields     string
 	Names           bool
 	Logs            string
 	RDNS            string
@@ -144,6 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.WebhookProcess, "webhook-process-regex", "", "webhook filter: ProcessNameRegex")
 	fs.StringVar(&cfg.WebhookIP, "webhook-remote-ip-regex", "", "webhook filter: RemoteIpRegex")
 	fs.StringVar(&cfg.WebhookPort, "webhook-remote-port-regex", "", "webhook filter: RemotePortRegex")
+	fs.StringVar(&cfg.ExtraFields, "fields", "", "extra conn.log columns filled by removal hooks and policies, e.g. tags (comma-separated names; unset: -)")
 	fs.BoolVar(&cfg.NoService, "no-service", false, "skip service detection (conn.log's service column stays unset)")
 	fs.BoolVar(&cfg.Names, "names", false, "add conn.log columns orig_name, resp_name (passive DNS, then --rdns)")
 	fs.StringVar(&cfg.Logs, "logs", "", "also write these Zeek logs: ssl, dns (comma-separated)")
@@ -226,6 +228,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(cfg.Writers) == 0 {
 		cfg.Writers = []string{"tsv"}
+	}
+	for _, name := range strings.Split(cfg.ExtraFields, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		cfg.extraCols = append(cfg.extraCols, zeeklog.Column{Name: name, Type: "string",
+			Value: func(c *flow.Conn) string { v, _ := c.Field(name); return v }})
 	}
 	if err := parseLogs(&cfg); err != nil {
 		fmt.Fprintf(stderr, "flowlog: %v\n", err)

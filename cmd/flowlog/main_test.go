@@ -340,3 +340,29 @@ flowlog.on("closed", function (flow) {
 		t.Errorf("throwing script: %d rows logged, want all 33", n)
 	}
 }
+
+// TestFieldsFromHooksAndPolicies: --fields puts fields that removal hooks or
+// policies set into conn.log columns.
+func TestFieldsFromHooksAndPolicies(t *testing.T) {
+	dir := t.TempDir()
+	js := filepath.Join(dir, "tag.js")
+	os.WriteFile(js, []byte(`flowlog.on("closed", function (f) { if (f.proto === "udp") f.tag("udp-flow"); });`), 0o644)
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--script", js, "--fields", "tags")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "conn.log"))
+	if !strings.Contains(string(data), "\tip_proto\ttags\n") {
+		t.Fatal("no tags column")
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		f := strings.Split(l, "\t")
+		tagged := f[len(f)-1] != "-"
+		if tagged != (f[6] == "udp") || (tagged && !strings.Contains(f[len(f)-1], "udp-flow")) {
+			t.Errorf("row %s %s: tags %q", f[6], f[2], f[len(f)-1])
+		}
+	}
+}

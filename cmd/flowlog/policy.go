@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/flowlog/flowlog/contents"
@@ -287,10 +287,8 @@ func (p *policy) run(t *flow.Table, c *flow.Conn, ev string, now int64, tweak fu
 	return v
 }
 
-func joinTags(tags []string) string {
-	b, _ := json.Marshal(tags)
-	return string(b)
-}
+// joinTags renders tags as a Zeek set[string] field: comma-separated.
+func joinTags(tags []string) string { return strings.Join(tags, ",") }
 
 func (p *policy) send(e *scripts.Event, f *scripts.Flow) {
 	p.events++
