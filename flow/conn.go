@@ -196,3 +196,24 @@ func (c *Conn) hasParent(u UID) bool {
 	}
 	return false
 }
+
+// CopyTo copies the record into dst (which may be a previous copy: its
+// slices and framework state are reused), deeply: dst shares nothing with
+// c, so it stays valid after c is recycled. Only the record's data is
+// copied: fields (SetField) come along, watchers and hooks do not.
+func (c *Conn) CopyTo(dst *Conn) {
+	parents := dst.TunnelParents[:0]
+	more := dst.histMore[:0]
+	ext := dst.ext
+	*dst = *c
+	dst.TunnelParents = append(parents, c.TunnelParents...)
+	dst.histMore = append(more, c.histMore...)
+	dst.ext, dst.extUsed = ext, false
+	if dst.ext != nil {
+		dst.ext.reset()
+	}
+	if c.extUsed && len(c.ext.Fields) > 0 {
+		e := dst.Ext()
+		e.Fields = append(e.Fields, c.ext.Fields...)
+	}
+}

@@ -54,6 +54,12 @@ type Config struct {
 	// once at the end: the place to flush buffered log writers so that a
 	// quiet link's records reach the disk.
 	Flush func()
+	// Worker, if set, is called once per worker at start; the func it
+	// returns runs on that worker's goroutine after every Table.Packet
+	// (with the packet) and after Advance and Flush (with nil), before the
+	// table's events are shipped: per-worker analysis such as service
+	// detection attaches to new connections there.
+	Worker func(id int) func(t *flow.Table, p *decode.Packet)
 	// Hangup is called on the writer goroutine after Sensor.Hangup (the
 	// command calls it on SIGHUP): rotate logs, reload policy. No Records
 	// call runs at the same time.

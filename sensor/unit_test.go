@@ -98,7 +98,6 @@ func TestLongHistoryWaits(t *testing.T) {
 	w.table.Packet(&p)
 	w.table.Flush()
 	evs := w.table.Events()
-	w.hist = make([]byte, 0, 64)
 	w.emit(evs)
 	w.shipWait(true) // the wait path: returns only after delivery
 	if len(got) != 1 || !strings.HasPrefix(got[0], "S") {

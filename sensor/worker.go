@@ -77,7 +77,7 @@ type worker struct {
 	cur      *batch
 	free     chan *batch
 	nBatches int
-	hist     []byte
+	hook     func(t *flow.Table, p *decode.Packet) // Config.Worker's, or nil
 
 	local WorkerStats
 
@@ -93,7 +93,9 @@ func newWorker(s *Sensor, id int, src *capture.LiveSource, tc flow.Config) *work
 		dec:   decode.New(s.cfg.Decode),
 		table: flow.New(tc),
 		free:  make(chan *batch, maxBatches),
-		hist:  make([]byte, 0, 64),
+	}
+	if s.cfg.Worker != nil {
+		w.hook = s.cfg.Worker(id)
 	}
 	w.local.Worker = id
 	w.local.MaxFlows = tc.MaxFlows
@@ -134,6 +136,9 @@ func (w *worker) run() {
 				now := time.Now().UnixNano()
 				if now-lastPacket >= idle {
 					w.table.Advance(now - lag)
+					if w.hook != nil {
+						w.hook(w.table, nil)
+					}
 					w.emit(w.table.Events())
 				}
 				w.ship()
@@ -162,6 +167,9 @@ func (w *worker) run() {
 		w.local.Anomalies[w.pkt.Anomaly]++
 		w.local.LastPacket = f.TS
 		w.table.Packet(&w.pkt)
+		if w.hook != nil {
+			w.hook(w.table, &w.pkt)
+		}
 		w.emit(w.table.Events())
 		if f.TS > lastPacket {
 			lastPacket = f.TS
@@ -178,6 +186,9 @@ func (w *worker) run() {
 		w.src.Detach()
 	}
 	w.table.Flush()
+	if w.hook != nil {
+		w.hook(w.table, nil)
+	}
 	w.emit(w.table.Events())
 	w.ship()
 	w.publish()
@@ -193,15 +204,13 @@ func (w *worker) run() {
 // with extension state are handled the same way, since the connection stays
 // live and its state keeps changing.
 func (w *worker) emit(evs []flow.Event) {
-	mustWait := false
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Kind != flow.EventClosed && ev.Kind != flow.EventInterim {
 			continue
 		}
 		if w.cur != nil && len(w.cur.recs) == cap(w.cur.recs) {
-			w.shipWait(mustWait)
-			mustWait = false
+			w.ship()
 		}
 		if w.cur == nil {
 			w.cur = w.getBatch()
@@ -210,20 +219,11 @@ func (w *worker) emit(evs []flow.Event) {
 		b := w.cur
 		b.recs = b.recs[:len(b.recs)+1] // keeps the slot's TunnelParents array
 		r := &b.recs[len(b.recs)-1]
-		parents := r.conn.TunnelParents[:0]
 		r.kind, r.reason = ev.Kind, ev.Reason
-		r.conn = *ev.Conn
-		r.conn.TunnelParents = append(parents, ev.Conn.TunnelParents...)
-		w.hist = ev.Conn.AppendHistory(w.hist[:0])
-		if len(w.hist) > 16 || (ev.Kind == flow.EventInterim && ev.Conn.HasExt()) {
-			mustWait = true
-		}
+		ev.Conn.CopyTo(&r.conn) // deep: the table recycles the original
 		if ev.Kind == flow.EventClosed {
 			w.local.Removed++
 		}
-	}
-	if mustWait {
-		w.shipWait(true)
 	}
 }
 

@@ -195,6 +195,13 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 		},
 		Warn: func(msg string) { fmt.Fprintf(stderr, "flowlog: warning: %s\n", msg) },
 	}
+	ln, err := newLiveNames(cfg, &out)
+	if err != nil {
+		fmt.Fprintf(stderr, "flowlog: %v\n", err)
+		return exitBadArgs
+	}
+	defer ln.close()
+	scfg.Worker = ln.worker
 	// Open the capture before touching any log: a bad interface, filter or
 	// permission leaves an existing conn.log alone.
 	s, err := sensor.New(scfg)
@@ -217,6 +224,9 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 		defer statsFile.Close()
 	}
 	out, err = newOutputs(cfg)
+	if err == nil {
+		err = out.openAppLogs()
+	}
 	if err != nil {
 		s.Close()
 		fmt.Fprintf(stderr, "flowlog: output: %v\n", err)
@@ -245,6 +255,10 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 	if err := s.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "flowlog: %v\n", err)
 		status = exitWarn
+	}
+	if err := out.closeAppLogs(); err != nil {
+		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)
+		status = exitBadArgs
 	}
 	if err := out.close(); err != nil {
 		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)

@@ -418,6 +418,10 @@ func replay(cfg *Config, stderr io.Writer) int {
 			st.filtered++
 			continue
 		}
+		// Zeek reads captures through libpcap at microsecond precision,
+		// which truncates nanosecond timestamps: do the same, so times and
+		// durations match Zeek's to the last digit.
+		f.TS -= f.TS % 1000
 		cur = f
 		if err := out.maybeRotate(f.TS); err != nil {
 			fmt.Fprintf(stderr, "flowlog: rotating logs: %v\n", err)

@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/flowlog/flowlog/decode"
 	"github.com/flowlog/flowlog/flow"
 	"github.com/flowlog/flowlog/names"
 	"github.com/flowlog/flowlog/names/applog"
+	"github.com/flowlog/flowlog/names/pdns"
 	"github.com/flowlog/flowlog/names/rdns"
 	"github.com/flowlog/flowlog/zeeklog"
 )
@@ -131,4 +134,65 @@ func (o *outputs) closeAppLogs() error {
 		}
 	}
 	return first
+}
+
+// liveNames gives every sensor worker its own names pipeline (service
+// detection, SSL/DNS trackers) sharing one passive DNS cache and one
+// resolver, since a DNS answer and the flows using it may land on different
+// workers. ssl.log/dns.log writes are serialized.
+type liveNames struct {
+	cfg   *Config
+	out   **outputs
+	pdns  *pdns.Cache
+	rdns  *rdns.Resolver
+	appMu sync.Mutex
+}
+
+func newLiveNames(cfg *Config, out **outputs) (*liveNames, error) {
+	ln := &liveNames{cfg: cfg, out: out}
+	if cfg.Names {
+		ln.pdns = pdns.New(pdns.Config{})
+	}
+	if cfg.RDNS != "" {
+		ttl, err := rdns.ParseDuration(cfg.RDNSTTL)
+		if err != nil {
+			return nil, fmt.Errorf("--rdns-ttl %q: %v", cfg.RDNSTTL, err)
+		}
+		server := cfg.RDNS
+		if server == "system" {
+			server = ""
+		}
+		if ln.rdns, err = rdns.New(rdns.Config{Server: server, TTL: ttl}); err != nil {
+			return nil, fmt.Errorf("--rdns: %v", err)
+		}
+	}
+	// the conn.log name columns look up through a pipeline on the shared caches
+	cfg.names = names.New(names.Config{PassiveDNS: cfg.Names, PDNSCache: ln.pdns, RDNS: ln.rdns})
+	return ln, nil
+}
+
+func (ln *liveNames) close() {
+	if ln.rdns != nil {
+		ln.rdns.Close()
+	}
+}
+
+// worker is sensor.Config.Worker: the pipeline is built on the worker's
+// first call, when the logs are open.
+func (ln *liveNames) worker(id int) func(*flow.Table, *decode.Packet) {
+	var n *names.Names
+	return func(t *flow.Table, p *decode.Packet) {
+		if n == nil {
+			out := *ln.out
+			nc := names.Config{Service: !ln.cfg.NoService, PassiveDNS: ln.cfg.Names, PDNSCache: ln.pdns, RDNS: ln.rdns}
+			if out != nil && out.app.ssl != nil {
+				nc.OnSSL = func(r *applog.SSLRecord) { ln.appMu.Lock(); out.app.ssl.Write(r); ln.appMu.Unlock() }
+			}
+			if out != nil && out.app.dns != nil {
+				nc.OnDNS = func(r *applog.DNSRecord) { ln.appMu.Lock(); out.app.dns.Write(r); ln.appMu.Unlock() }
+			}
+			n = names.New(nc)
+		}
+		n.Events(t, p)
+	}
 }

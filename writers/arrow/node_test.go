@@ -97,6 +97,7 @@ func nodeReaders(t *testing.T) string {
 }
 
 type nodeOutput struct {
+	File      string
 	Rows      int
 	Batches   int
 	RowGroups int
