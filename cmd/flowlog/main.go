@@ -149,7 +149,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.NoService, "no-service", false, "skip service detection (conn.log's service column stays unset)")
 	fs.BoolVar(&cfg.Names, "names", false, "add conn.log columns orig_name, resp_name (passive DNS, then --rdns)")
 	fs.StringVar(&cfg.Logs, "logs", "", "also write these Zeek logs: ssl, dns (comma-separated)")
-	fs.StringVar(&cfg.RDNS, "rdns", "", "reverse DNS for endpoint names: a server address (host:port), or 'system' for /etc/resolv.conf's first nameserver (off by default)")
+	fs.StringVar(&cfg.RDNS, "rdns", "", "reverse DNS for endpoint names (--names): a server address (host:port), 'system' (/etc/resolv.conf's first nameserver) or 'off'; default: system for -i, off for -r")
 	fs.StringVar(&cfg.RDNSTTL, "rdns-ttl", "60s", "how long reverse DNS answers are cached (e.g. 90s, 5m)")
 	fs.DurationVar(&cfg.Rotate, "rotate", 0, "rotate logs every interval of packet time (e.g. 1h): conn.log is closed and renamed conn.<open>-<close>.log (likewise .arrow/.parquet)")
 	fs.StringVar(&cfg.Contents, "contents", "", "extract the reassembled TCP streams (and UDP payloads) of connections whose first packet matches this BPF expression, e.g. 'tcp port 80', as Zeek's contents_*.dat files")
@@ -257,6 +257,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		pprof.StartCPUProfile(f)
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if cfg.RDNS == "off" {
+		cfg.RDNS = ""
+	} else if cfg.RDNS == "" && iface != "" {
+		cfg.RDNS = "system" // live only by default: lookups happen only for names asked for (--names)
 	}
 	if iface != "" {
 		lopts.MaxFlows = cfg.MaxFlows
