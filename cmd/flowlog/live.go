@@ -227,6 +227,9 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 	if err == nil {
 		err = out.openAppLogs()
 	}
+	if err == nil && cfg.polShared != nil {
+		out.skip = dropped // records the workers' policies dropped
+	}
 	if err != nil {
 		s.Close()
 		fmt.Fprintf(stderr, "flowlog: output: %v\n", err)

@@ -161,3 +161,119 @@ func TestPrivilegedLiveSIGTERM(t *testing.T) {
 		t.Errorf("kernel drops: %d", last.Kernel.Drops)
 	}
 }
+
+// TestPrivilegedLivePolicy: a live sensor runs the policy on every worker
+// (drops and events), and SIGHUP with a broken new version of the script
+// keeps the old one running and says why.
+func TestPrivilegedLivePolicy(t *testing.T) {
+	if err := sensor.Privileged(); err != nil {
+		t.Skipf("SKIPPED (privileged test): %v", err)
+	}
+	if err := vethtest.Check(); err != nil {
+		t.Skipf("SKIPPED (privileged test): %v", err)
+	}
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(guard)
+
+	p := vethtest.New(t)
+	snd, err := p.NewSender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snd.Close()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "policy.js")
+	// keep flows to even destination ports, raise an event for each kept one
+	os.WriteFile(script, []byte(`flowlog.on("closed", function (f) {
+  if (f.resp_p % 2 === 1) { f.drop(); return; }
+  flowlog.event("kept", {port: f.resp_p});
+});
+`), 0o644)
+	cfg := &Config{OutDir: dir, Writers: []string{"tsv"}, LikelyPorts: "default", Seed: 9, SeedSet: true,
+		Scripts: []string{script}, ScriptTimeout: time.Second, policy: true}
+	var stderr bytes.Buffer
+	lopts := LiveOptions{StatsInterval: 200 * time.Millisecond, MaxFlows: 100000}
+	sh, err := prepareLive(cfg, &lopts, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sh.close()
+	codec := make(chan int, 1)
+	started := make(chan struct{})
+	go func() {
+		vethtest.Do(p.CaptureNS, func() error {
+			close(started)
+			codec <- runLive(cfg, p.CaptureIf, "udp", 2, lopts, &stderr)
+			return nil
+		})
+	}()
+	<-started
+	send := func(from, n int) {
+		frames := make([][]byte, 0, n)
+		for j := from; j < from+n; j++ {
+			frames = append(frames, vethtest.UDP4([4]byte{198, 18, 0, byte(j)}, vethtest.CaptureIP, 30000, uint16(10000+j), 60))
+		}
+		if err := snd.Send(frames); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitPackets := func(min uint64) {
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			b, _ := os.ReadFile(filepath.Join(dir, "flowlog_stats.log"))
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			var st struct {
+				Packets uint64 `json:"packets"`
+			}
+			if len(b) > 0 && json.Unmarshal([]byte(lines[len(lines)-1]), &st) == nil && st.Packets >= min {
+				return
+			}
+		}
+		t.Fatalf("sensor did not see %d packets", min)
+	}
+	for i := 0; i < 20 && !strings.Contains(stderr.String(), "capturing"); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	send(0, 100)
+	waitPackets(100)
+	// a broken new version: SIGHUP must keep the old one
+	os.WriteFile(script, []byte("flowlog.on(\"closed\", function (f) {\n  var = ;\n});\n"), 0o644)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	time.Sleep(500 * time.Millisecond)
+	send(100, 100)
+	waitPackets(200)
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-codec:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("runLive did not return after SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "policy reload failed") || !strings.Contains(stderr.String(), "policy.js:2:") {
+		t.Errorf("SIGHUP with a broken script was not reported with file:line:\n%s", stderr.String())
+	}
+	var rotated []string
+	rotated, _ = filepath.Glob(filepath.Join(dir, "conn.*-*.log"))
+	logs := append(rotated, filepath.Join(dir, "conn.log"))
+	kept := 0
+	for _, f := range logs {
+		data, _ := os.ReadFile(f)
+		for _, l := range strings.Split(string(data), "\n") {
+			if l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			kept++
+			if fs := strings.Split(l, "\t"); fs[5] != "" && (fs[5][len(fs[5])-1]-'0')%2 == 1 {
+				t.Errorf("dropped flow logged: %s", l)
+			}
+		}
+	}
+	evs, _ := os.ReadFile(filepath.Join(dir, "events.log"))
+	if n := strings.Count(string(evs), `"id":"kept"`); n != kept || kept != 100 {
+		t.Errorf("%d flows kept (want 100 of 200), %d kept events", kept, n)
+	}
+}

@@ -87,7 +87,8 @@ type Config struct {
 	WebhookProcess string
 	WebhookIP      string
 	WebhookPort    string
-	names          *names.Names // the names pipeline, once built
+	names          *names.Names  // the names pipeline, once built
+	polShared      *policyShared // live: the policy shared by the workers
 }
 
 func main() {
@@ -265,15 +266,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if iface != "" {
 		lopts.MaxFlows = cfg.MaxFlows
-		lopts.Hangup = func(o *outputs) {
-			// SIGHUP rotates the logs (policy reload joins here)
-			if err := o.rotate(time.Now().UTC()); err != nil {
-				fmt.Fprintf(stderr, "flowlog: rotating logs: %v\n", err)
-			}
+		sh, err := prepareLive(&cfg, &lopts, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "flowlog: %v\n", err)
+			return exitBadArgs
 		}
+		defer sh.close()
 		return runLive(&cfg, iface, cfg.Filter, workers, lopts, stderr)
 	}
 	return replay(&cfg, stderr)
+}
+
+// prepareLive sets up what a live sensor needs beyond the capture: the
+// policy shared by the workers, and SIGHUP (rotate the logs, reload the
+// policy).
+func prepareLive(cfg *Config, lopts *LiveOptions, stderr io.Writer) (*policyShared, error) {
+	sh, err := setupPolicyShared(cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	cfg.polShared = sh
+	lopts.Hangup = func(o *outputs) {
+		if err := o.rotate(time.Now().UTC()); err != nil {
+			fmt.Fprintf(stderr, "flowlog: rotating logs: %v\n", err)
+		}
+		sh.reload()
+	}
+	return sh, nil
 }
 
 func randomSeed() uint64 {
@@ -380,7 +399,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 	defer closeNames()
 	if pol != nil {
 		pol.names = nm
-		out.skip = pol.skip
+		out.skip = dropped
 	}
 
 	var st summary
@@ -446,8 +465,11 @@ func replay(cfg *Config, stderr io.Writer) int {
 	nm.Events(table, nil)
 	pol.handle(table, table.Events())
 	out.events(table.Events())
-	if err := pol.close(); err != nil {
-		fmt.Fprintf(stderr, "flowlog: events: %v\n", err)
+	pol.report()
+	if pol != nil {
+		if err := pol.shared.close(); err != nil {
+			fmt.Fprintf(stderr, "flowlog: events: %v\n", err)
+		}
 	}
 	if err := out.closeAppLogs(); err != nil {
 		fmt.Fprintf(stderr, "flowlog: writing output: %v\n", err)
@@ -648,6 +670,7 @@ func (o *outputs) rotate(at time.Time) error {
 		n.writers = append(n.writers, o.stream)
 	}
 	n.openedAt, n.nextRotate = at, o.nextRotate
+	n.app, n.skip = o.app, o.skip // ssl/dns logs are not rotated yet; the policy filter stays
 	for _, w := range n.zeek {
 		w.SetOpenTime(at)
 	}

@@ -181,18 +181,31 @@ func (ln *liveNames) close() {
 // first call, when the logs are open.
 func (ln *liveNames) worker(id int) func(*flow.Table, *decode.Packet) {
 	var n *names.Names
+	var pol *policy
 	return func(t *flow.Table, p *decode.Packet) {
 		if n == nil {
+			if sh := ln.cfg.polShared; sh != nil {
+				var err error
+				if pol, err = sh.worker(ln.cfg.Seed + uint64(id)); err != nil {
+					fmt.Fprintf(sh.stderr, "flowlog: worker %d: policy: %v\n", id, err)
+				}
+			}
 			out := *ln.out
 			nc := names.Config{Service: !ln.cfg.NoService, PassiveDNS: ln.cfg.Names, PDNSCache: ln.pdns, RDNS: ln.rdns}
 			if out != nil && out.app.ssl != nil {
 				nc.OnSSL = func(r *applog.SSLRecord) { ln.appMu.Lock(); out.app.ssl.Write(r); ln.appMu.Unlock() }
+			} else if pol != nil {
+				nc.OnSSL = func(*applog.SSLRecord) {} // the tracker still sets the flows' SNI
 			}
 			if out != nil && out.app.dns != nil {
 				nc.OnDNS = func(r *applog.DNSRecord) { ln.appMu.Lock(); out.app.dns.Write(r); ln.appMu.Unlock() }
 			}
 			n = names.New(nc)
+			if pol != nil {
+				pol.names = n
+			}
 		}
 		n.Events(t, p)
+		pol.handle(t, t.Events()) // marks dropped records (dropField)
 	}
 }

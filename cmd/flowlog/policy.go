@@ -27,14 +27,14 @@ import (
 // they ask of the conn framework, and sends their events to the sinks. It
 // runs on the table's goroutine; JavaScript is never called per packet.
 type policy struct {
+	shared   *policyShared
 	rt       *scripts.Runtime
-	prog     *scripts.Program
+	prog     *scripts.Program // program of rt at the last call (see Handles)
 	sensors  *scripts.SensorSet
 	locks    *scripts.LockTable
 	sink     events.Sink
 	local    []netip.Prefix
 	flows    map[flow.UID]*pstate
-	dropped  map[*flow.Conn]bool // closed in the current batch and dropped
 	stderr   io.Writer
 	errors   uint64
 	events   uint64
@@ -53,15 +53,67 @@ type pstate struct {
 	pollI time.Duration
 }
 
-// setupPolicy compiles the scripts and loads the sensor files (errors name
-// file:line:column), and opens the event sinks. It returns nil when neither
-// --script nor --sensor was given.
-func setupPolicy(cfg *Config, stderr io.Writer) (*policy, error) {
+// policyShared is what every worker's policy shares: the compiled program
+// (reloaded on SIGHUP), the lock table and the event sinks.
+type policyShared struct {
+	cfg    *Config
+	pl     *scripts.Policy
+	locks  *scripts.LockTable
+	sink   events.Sink
+	stderr io.Writer
+}
+
+// setupPolicyShared compiles the scripts, checks the sensor files (errors
+// name file:line:column) and opens the event sinks. It returns nil when
+// neither --script nor --sensor was given.
+func setupPolicyShared(cfg *Config, stderr io.Writer) (*policyShared, error) {
 	if len(cfg.Scripts) == 0 && len(cfg.Sensors) == 0 {
 		return nil, nil
 	}
-	p := &policy{flows: map[flow.UID]*pstate{}, dropped: map[*flow.Conn]bool{}, stderr: stderr,
-		locks: scripts.NewLockTable(), local: cfg.LocalNets, extracts: map[flow.UID]*contents.Extractor{}}
+	sh := &policyShared{cfg: cfg, locks: scripts.NewLockTable(), stderr: stderr}
+	if len(cfg.Scripts) > 0 {
+		pl, err := scripts.NewPolicy(cfg.Scripts)
+		if err != nil {
+			return nil, err
+		}
+		sh.pl = pl
+	}
+	if len(cfg.Sensors) > 0 {
+		set, err := scripts.LoadSensorFiles(scripts.SensorOptions{Locks: sh.locks, Profiles: cfg.SensorProfiles}, cfg.Sensors...)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range set.Warnings {
+			fmt.Fprintf(stderr, "flowlog: warning: %v\n", w)
+		}
+	}
+	sinks, err := openSinks(cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	sh.sink = sinks
+	return sh, nil
+}
+
+// reload recompiles the scripts (SIGHUP). A broken new version keeps the
+// old one running; the error says why.
+func (sh *policyShared) reload() {
+	if sh == nil || sh.pl == nil {
+		return
+	}
+	if err := sh.pl.Reload(nil); err != nil {
+		fmt.Fprintf(sh.stderr, "flowlog: SIGHUP: policy reload failed, the previous version keeps running: %v\n", err)
+		return
+	}
+	fmt.Fprintf(sh.stderr, "flowlog: SIGHUP: policy reloaded\n")
+}
+
+// worker returns a policy for one table (one goroutine): its own runtime
+// (following the shared program) and sensor set.
+func (sh *policyShared) worker(seed uint64) (*policy, error) {
+	cfg := sh.cfg
+	p := &policy{shared: sh, flows: map[flow.UID]*pstate{}, stderr: sh.stderr,
+		locks: sh.locks, sink: sh.sink, local: cfg.LocalNets, extracts: map[flow.UID]*contents.Extractor{}}
 	if p.local == nil {
 		p.local = zeeklog.PrivateAddressSpace()
 	}
@@ -70,34 +122,31 @@ func setupPolicy(cfg *Config, stderr io.Writer) (*policy, error) {
 	if p.extract == "" {
 		p.extract = cfg.OutDir
 	}
-	if len(cfg.Scripts) > 0 {
-		prog, err := scripts.Compile(cfg.Scripts)
+	if sh.pl != nil {
+		rt, err := scripts.NewRuntime(nil, scripts.Options{Policy: sh.pl, Timeout: cfg.ScriptTimeout, Locks: sh.locks, Seed: seed,
+			Log: func(src, msg string) { fmt.Fprintf(sh.stderr, "flowlog: script %s: %s\n", src, msg) }})
 		if err != nil {
 			return nil, err
 		}
-		rt, err := scripts.NewRuntime(prog, scripts.Options{Timeout: cfg.ScriptTimeout, Locks: p.locks, Seed: cfg.Seed,
-			Log: func(src, msg string) { fmt.Fprintf(stderr, "flowlog: script %s: %s\n", src, msg) }})
-		if err != nil {
-			return nil, err
-		}
-		p.prog, p.rt = prog, rt
+		p.rt = rt
 	}
 	if len(cfg.Sensors) > 0 {
-		set, err := scripts.LoadSensorFiles(scripts.SensorOptions{Locks: p.locks, Profiles: cfg.SensorProfiles}, cfg.Sensors...)
+		set, err := scripts.LoadSensorFiles(scripts.SensorOptions{Locks: sh.locks, Profiles: cfg.SensorProfiles}, cfg.Sensors...)
 		if err != nil {
 			return nil, err
-		}
-		for _, w := range set.Warnings {
-			fmt.Fprintf(stderr, "flowlog: warning: %v\n", w)
 		}
 		p.sensors = set
 	}
-	sinks, err := openSinks(cfg, stderr)
-	if err != nil {
+	return p, nil
+}
+
+// setupPolicy builds the replay's policy (one table).
+func setupPolicy(cfg *Config, stderr io.Writer) (*policy, error) {
+	sh, err := setupPolicyShared(cfg, stderr)
+	if sh == nil || err != nil {
 		return nil, err
 	}
-	p.sink = sinks
-	return p, nil
+	return sh.worker(cfg.Seed)
 }
 
 // openSinks opens events.log in the output directory, plus --events and
@@ -223,7 +272,6 @@ func (p *policy) handle(t *flow.Table, evs []flow.Event) {
 		return
 	}
 	p.table = t
-	clear(p.dropped)
 	for i := range evs {
 		c := evs[i].Conn
 		switch evs[i].Kind {
@@ -233,7 +281,7 @@ func (p *policy) handle(t *flow.Table, evs []flow.Event) {
 			p.run(t, c, scripts.EventClosed, c.Last, nil)
 			if st := p.flows[c.UID]; st != nil {
 				if st.drop {
-					p.dropped[c] = true
+					c.SetField(dropField, "1")
 				}
 				delete(p.flows, c.UID)
 			}
@@ -241,14 +289,28 @@ func (p *policy) handle(t *flow.Table, evs []flow.Event) {
 	}
 }
 
-// skip reports whether a closed connection was dropped by a policy.
-func (p *policy) skip(c *flow.Conn) bool { return p != nil && p.dropped[c] }
+// dropField marks a record a policy dropped; it travels with the record
+// (Conn.CopyTo) to the writers, which skip it.
+const dropField = "flowlog.drop"
+
+// dropped reports whether a closed connection was dropped by a policy.
+func dropped(c *flow.Conn) bool {
+	if !c.HasExt() {
+		return false
+	}
+	_, ok := c.Field(dropField)
+	return ok
+}
 
 // run calls the scripts and sensors for one flow event and applies the
 // verdict. tweak may fill event-specific fields.
 func (p *policy) run(t *flow.Table, c *flow.Conn, ev string, now int64, tweak func(*scripts.Flow)) scripts.Verdict {
 	var v scripts.Verdict
-	needScript := p.rt != nil && p.prog.Handles(ev)
+	needScript := false
+	if p.rt != nil {
+		p.prog = p.shared.pl.Program()
+		needScript = p.prog.Handles(ev)
+	}
 	needSensor := p.sensors != nil && (ev == scripts.EventOpened || ev == scripts.EventClosed)
 	if !needScript && !needSensor {
 		return v
@@ -404,14 +466,17 @@ func (p *policy) onPoll(c *flow.Conn, cnt int) time.Duration {
 	return next
 }
 
-// close flushes the sinks (the webhook keeps undelivered events on disk)
-// and reports errors counted.
-func (p *policy) close() error {
-	if p == nil {
-		return nil
-	}
-	if p.errors > 0 {
+// report prints the errors counted.
+func (p *policy) report() {
+	if p != nil && p.errors > 0 {
 		fmt.Fprintf(p.stderr, "flowlog: policy: %d script errors (those flows were logged as if no script ran)\n", p.errors)
 	}
-	return p.sink.Close()
+}
+
+// close flushes the sinks (the webhook keeps undelivered events on disk).
+func (sh *policyShared) close() error {
+	if sh == nil {
+		return nil
+	}
+	return sh.sink.Close()
 }
