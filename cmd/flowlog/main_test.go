@@ -366,3 +366,35 @@ func TestFieldsFromHooksAndPolicies(t *testing.T) {
 		}
 	}
 }
+
+func TestNamesColumns(t *testing.T) {
+	dir := t.TempDir()
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--names", "--logs", "ssl,dns")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "conn.log"))
+	if !strings.Contains(string(data), "\tip_proto\tserver_name\torig_name\tresp_name\n") {
+		t.Fatal("names columns missing")
+	}
+	found := false
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Split(l, "\t")
+		// the TLS flow to 198.51.100.80:443 carries SNI www.example.com, and
+		// passive DNS (the A answer earlier in the capture) names the server
+		if len(f) == 25 && f[4] == "198.51.100.80" && f[5] == "443" {
+			found = true
+			if f[22] != "www.example.com" || f[24] != "www.example.com" {
+				t.Errorf("server_name %q resp_name %q", f[22], f[24])
+			}
+		}
+	}
+	if !found {
+		t.Error("TLS flow not found")
+	}
+	for _, log := range []string{"ssl.log", "dns.log"} {
+		if b, err := os.ReadFile(filepath.Join(dir, log)); err != nil || !strings.Contains(string(b), "www.example.com") {
+			t.Errorf("%s: %v", log, err)
+		}
+	}
+}

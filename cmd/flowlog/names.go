@@ -34,6 +34,7 @@ func parseLogs(cfg *Config) error {
 		// the columns look the names up when a record is written, through
 		// cfg.names (set once the pipeline exists)
 		cfg.extraCols = append(cfg.extraCols,
+			zeeklog.Column{Name: "server_name", Type: "string", Value: func(c *flow.Conn) string { v, _ := c.Field("sni"); return v }},
 			zeeklog.Column{Name: "orig_name", Type: "string", Value: func(c *flow.Conn) string { return cfg.names.Name(c.OrigH, c.Last) }},
 			zeeklog.Column{Name: "resp_name", Type: "string", Value: func(c *flow.Conn) string { return cfg.names.Name(c.RespH, c.Last) }})
 	}
@@ -65,7 +66,7 @@ func setupNames(cfg *Config, out *outputs) (*names.Names, func(), error) {
 	}
 	if out.app.ssl != nil {
 		nc.OnSSL = func(r *applog.SSLRecord) { out.app.ssl.Write(r) }
-	} else if cfg.policy {
+	} else if cfg.policy || cfg.Names {
 		nc.OnSSL = func(*applog.SSLRecord) {} // the tracker still sets the flows' SNI
 	}
 	if out.app.dns != nil {
@@ -194,7 +195,7 @@ func (ln *liveNames) worker(id int) func(*flow.Table, *decode.Packet) {
 			nc := names.Config{Service: !ln.cfg.NoService, PassiveDNS: ln.cfg.Names, PDNSCache: ln.pdns, RDNS: ln.rdns}
 			if out != nil && out.app.ssl != nil {
 				nc.OnSSL = func(r *applog.SSLRecord) { ln.appMu.Lock(); out.app.ssl.Write(r); ln.appMu.Unlock() }
-			} else if pol != nil {
+			} else if pol != nil || ln.cfg.Names {
 				nc.OnSSL = func(*applog.SSLRecord) {} // the tracker still sets the flows' SNI
 			}
 			if out != nil && out.app.dns != nil {
