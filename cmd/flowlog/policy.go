@@ -34,6 +34,8 @@ type policy struct {
 	locks    *scripts.LockTable
 	sink     events.Sink
 	local    []netip.Prefix
+	local4   []netip.Prefix // local split by family: half the checks per address
+	local6   []netip.Prefix
 	flows    map[flow.UID]*pstate
 	stderr   io.Writer
 	errors   uint64
@@ -116,6 +118,13 @@ func (sh *policyShared) worker(seed uint64) (*policy, error) {
 		locks: sh.locks, sink: sh.sink, local: cfg.LocalNets, extracts: map[flow.UID]*contents.Extractor{}}
 	if p.local == nil {
 		p.local = zeeklog.PrivateAddressSpace()
+	}
+	for _, pr := range p.local {
+		if pr.Addr().Is4() {
+			p.local4 = append(p.local4, pr)
+		} else {
+			p.local6 = append(p.local6, pr)
+		}
 	}
 	p.client, _ = os.Hostname()
 	p.extract = cfg.ContentsDir
@@ -204,7 +213,11 @@ type nopCloser struct{ io.Writer }
 func (nopCloser) Close() error { return nil }
 
 func (p *policy) isLocal(a netip.Addr) bool {
-	for _, pr := range p.local {
+	list := p.local6
+	if a.Is4() {
+		list = p.local4
+	}
+	for _, pr := range list {
 		if pr.Contains(a) {
 			return true
 		}
@@ -215,11 +228,12 @@ func (p *policy) isLocal(a netip.Addr) bool {
 // snapshot builds the script's view of c at event ev.
 func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 	o, r := c.Sizes()
+	hist := c.History()
 	f := &scripts.Flow{
 		Event: ev, UID: c.UID.String(), TS: float64(now) / 1e9, Start: float64(c.Start) / 1e9,
 		Proto: c.Trans.String(), IPProto: c.IPProto,
 		OrigH: c.OrigH.Netip(), RespH: c.RespH.Netip(), OrigP: c.OrigP, RespP: c.RespP,
-		State: c.State(), History: c.History(),
+		State: flow.ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, hist), History: hist,
 		OrigBytes: o, RespBytes: r, OrigPkts: c.OrigPkts, RespPkts: c.RespPkts,
 		OrigIPBytes: c.OrigIPBytes, RespIPBytes: c.RespIPBytes, MissedBytes: c.MissedBytes,
 	}
