@@ -27,6 +27,9 @@ func fuzzHellos(f *testing.F) [][]byte {
 // reversed). Nothing may panic, and the assembler must agree with
 // ParseRecords when the input starts with a plausible ClientHello record.
 func FuzzClientHello(f *testing.F) {
+	for _, p := range corpusPayloads(f, 64, func(p []byte, udp bool) bool { return !udp && LooksLikeTLS(p) }) {
+		f.Add(p)
+	}
 	for _, m := range fuzzHellos(f) {
 		f.Add(m)
 		f.Add(records(m, 0))
@@ -91,6 +94,9 @@ func checkFingerprints(t *testing.T, h *ClientHello) {
 // the input as the plaintext payload of a valid v1 Initial so that the
 // frame parser and CRYPTO reassembly are reached behind the AEAD.
 func FuzzQUICInitial(f *testing.F) {
+	for _, p := range corpusPayloads(f, 32, func(p []byte, udp bool) bool { return udp && LooksLikeQUICInitial(p) }) {
+		f.Add(p)
+	}
 	f.Add(unhex(rfc9001ClientInitial))
 	f.Add(unhex(rfc9369ClientInitial))
 	msg := unhex(rfcClientHelloCrypto)[4:]
@@ -120,6 +126,9 @@ func FuzzQUICInitial(f *testing.F) {
 
 // FuzzDTLS feeds datagrams to the DTLS parser and assembler.
 func FuzzDTLS(f *testing.F) {
+	for _, p := range corpusPayloads(f, 32, func(p []byte, udp bool) bool { return udp && LooksLikeDTLS(p) }) {
+		f.Add(p)
+	}
 	body := dtlsHelloBody([]byte{1, 2, 3, 4})
 	f.Add(dtlsRecord(0xfeff, 0, dtlsFragment(body, 0, 0, len(body))))
 	f.Add(dtlsRecord(0xfefd, 0, dtlsFragment(body, 1, 0, 40), dtlsFragment(body, 1, 40, len(body)-40)))
