@@ -185,6 +185,10 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 			for _, w := range out.zeek {
 				w.Flush()
 			}
+			// the Arrow stream's consumer sees each second's records
+			if f, ok := out.stream.(interface{ Flush() error }); ok {
+				f.Flush()
+			}
 		},
 		Hangup: func() {
 			if opts.Hangup != nil {
