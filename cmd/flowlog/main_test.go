@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"flag"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow/ipc"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.conn.log (review the diff carefully)")
@@ -396,5 +400,49 @@ func TestNamesColumns(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(dir, log)); err != nil || !strings.Contains(string(b), "www.example.com") {
 			t.Errorf("%s: %v", log, err)
 		}
+	}
+}
+
+// TestArrowStreamFlag: --arrow-stream to a unix socket delivers an Arrow IPC
+// stream (schema and record batches) that a reader consumes.
+func TestArrowStreamFlag(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("unix sockets: %v", err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(c)
+		got <- b
+	}()
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--arrow-stream", sock)
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	b := <-got
+	// IPC stream messages start with the continuation marker 0xFFFFFFFF;
+	// the schema carries the column names.
+	if len(b) < 8 || b[0] != 0xff || b[1] != 0xff || b[2] != 0xff || b[3] != 0xff || !bytes.Contains(b, []byte("conn_state")) {
+		t.Fatalf("not an Arrow IPC stream: %d bytes", len(b))
+	}
+	rd, err := ipc.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Release()
+	rows := 0
+	for rd.Next() {
+		rows += int(rd.Record().NumRows())
+	}
+	if rows != 33 {
+		t.Errorf("%d rows in the stream, want 33 (as conn.log)", rows)
 	}
 }
