@@ -45,6 +45,7 @@ type policy struct {
 	extracts map[flow.UID]*contents.Extractor
 	table    *flow.Table
 	names    *names.Names
+	fbuf     scripts.Flow
 }
 
 // pstate is what the policy remembers about a live flow.
@@ -229,7 +230,8 @@ func (p *policy) isLocal(a netip.Addr) bool {
 func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 	o, r := c.Sizes()
 	hist := c.History()
-	f := &scripts.Flow{
+	f := &p.fbuf // reused: Runtime.Call and Evaluate do not keep it
+	*f = scripts.Flow{
 		Event: ev, UID: c.UID.String(), TS: float64(now) / 1e9, Start: float64(c.Start) / 1e9,
 		Proto: c.Trans.String(), IPProto: c.IPProto,
 		OrigH: c.OrigH.Netip(), RespH: c.RespH.Netip(), OrigP: c.OrigP, RespP: c.RespP,
