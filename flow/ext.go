@@ -198,53 +198,15 @@ type userTimer struct {
 	fn  TimerFunc
 }
 
-type userTimerHeap []userTimer
-
-func (h userTimerHeap) less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+// before orders user timers by time, then by scheduling order.
+func (a userTimer) before(b userTimer) bool {
+	if a.at != b.at {
+		return a.at < b.at
 	}
-	return h[i].seq < h[j].seq
+	return a.seq < b.seq
 }
 
-func (h *userTimerHeap) push(t userTimer) {
-	*h = append(*h, t)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s.less(i, p) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *userTimerHeap) pop() userTimer {
-	s := *h
-	top := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
-	s[n] = userTimer{}
-	s = s[:n]
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && s.less(r, l) {
-			m = r
-		}
-		if !s.less(m, i) {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
-	*h = s
-	return top
-}
+type userTimerHeap = minHeap[userTimer]
 
 // Schedule runs fn.Fire when packet time reaches at (ns), if c is still the
 // same live connection then. Timers due at the same time fire in the order

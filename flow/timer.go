@@ -23,19 +23,19 @@ type timer struct {
 	kind timerKind
 }
 
-// timerHeap is a binary min-heap ordered by (at, seq), typed to avoid the
-// interface boxing of container/heap.
-type timerHeap []timer
+func (a timer) before(b timer) bool { return a.at < b.at }
 
-func (h timerHeap) less(i, j int) bool { return h[i].at < h[j].at }
+// minHeap is a binary min-heap of values that order themselves, typed (one
+// instantiation per element type) to avoid container/heap's interface
+// boxing on the per-packet path.
+type minHeap[T interface{ before(T) bool }] []T
 
-func (h *timerHeap) push(t timer) {
-	*h = append(*h, t)
+func (h *minHeap[T]) push(x T) {
+	*h = append(*h, x)
 	s := *h
-	i := len(s) - 1
-	for i > 0 {
+	for i := len(s) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !s.less(i, p) {
+		if !s[i].before(s[p]) {
 			break
 		}
 		s[i], s[p] = s[p], s[i]
@@ -43,12 +43,13 @@ func (h *timerHeap) push(t timer) {
 	}
 }
 
-func (h *timerHeap) pop() timer {
+func (h *minHeap[T]) pop() T {
 	s := *h
 	top := s[0]
 	n := len(s) - 1
 	s[0] = s[n]
-	s[n] = timer{}
+	var zero T
+	s[n] = zero
 	s = s[:n]
 	s.down(0)
 	*h = s
@@ -56,7 +57,7 @@ func (h *timerHeap) pop() timer {
 }
 
 // down restores the heap order below i.
-func (h timerHeap) down(i int) {
+func (h minHeap[T]) down(i int) {
 	n := len(h)
 	for {
 		l := 2*i + 1
@@ -64,13 +65,16 @@ func (h timerHeap) down(i int) {
 			return
 		}
 		m := l
-		if r := l + 1; r < n && h.less(r, l) {
+		if r := l + 1; r < n && h[r].before(h[l]) {
 			m = r
 		}
-		if !h.less(m, i) {
+		if !h[m].before(h[i]) {
 			return
 		}
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
 }
+
+// timerHeap holds the table's own (Zeek) timers.
+type timerHeap = minHeap[timer]
