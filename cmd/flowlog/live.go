@@ -122,27 +122,11 @@ func runLiveCtx(ctx context.Context, cfg *Config, iface, bpf string, workers int
 		fmt.Fprintf(stderr, "flowlog: --fanout: %v\n", err)
 		return exitBadArgs
 	}
-	likely := flow.DefaultLikelyServerPorts()
-	if cfg.LikelyPorts != "" && cfg.LikelyPorts != "default" {
-		m, err := flow.ParsePorts(cfg.LikelyPorts)
-		if err != nil {
-			fmt.Fprintf(stderr, "flowlog: --likely-server-ports: %v\n", err)
-			return exitBadArgs
-		}
-		likely = m
-	}
-	tcfg := flow.Defaults()
-	if err := parseTimeouts(cfg.Timeouts, &tcfg); err != nil {
-		fmt.Fprintf(stderr, "flowlog: --timeout: %v\n", err)
+	tcfg, err := tableConfig(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "flowlog: %v\n", err)
 		return exitBadArgs
 	}
-	seed := cfg.Seed
-	if !cfg.SeedSet {
-		seed = randomSeed()
-	}
-	tcfg.Seed = seed
-	tcfg.Interim = cfg.Interim
-	tcfg.LikelyServerPorts = likely
 	tcfg.MaxFlows = opts.MaxFlows
 	if tcfg.MaxFlows == 0 {
 		tcfg.MaxFlows = cfg.MaxFlows // 0 here: sensor's default from memory

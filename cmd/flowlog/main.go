@@ -295,6 +295,30 @@ func prepareLive(cfg *Config, lopts *LiveOptions, stderr io.Writer) (*policyShar
 	return sh, nil
 }
 
+// tableConfig builds the flow table's settings from the flags shared by
+// replay and live capture.
+func tableConfig(cfg *Config) (flow.Config, error) {
+	tcfg := flow.Defaults()
+	tcfg.LikelyServerPorts = flow.DefaultLikelyServerPorts()
+	if cfg.LikelyPorts != "" && cfg.LikelyPorts != "default" {
+		m, err := flow.ParsePorts(cfg.LikelyPorts)
+		if err != nil {
+			return tcfg, fmt.Errorf("--likely-server-ports: %v", err)
+		}
+		tcfg.LikelyServerPorts = m
+	}
+	if err := parseTimeouts(cfg.Timeouts, &tcfg); err != nil {
+		return tcfg, fmt.Errorf("--timeout: %v", err)
+	}
+	tcfg.Seed = cfg.Seed
+	if !cfg.SeedSet {
+		tcfg.Seed = randomSeed()
+	}
+	tcfg.MaxFlows = cfg.MaxFlows
+	tcfg.Interim = cfg.Interim
+	return tcfg, nil
+}
+
 func randomSeed() uint64 {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -314,19 +338,9 @@ func replay(cfg *Config, stderr io.Writer) int {
 		}
 		filter = f
 	}
-	likely := flow.DefaultLikelyServerPorts()
-	if cfg.LikelyPorts != "default" {
-		m, err := flow.ParsePorts(cfg.LikelyPorts)
-		if err != nil {
-			fmt.Fprintf(stderr, "flowlog: --likely-server-ports: %v\n", err)
-			return exitBadArgs
-		}
-		likely = m
-	}
-
-	tcfg := flow.Defaults()
-	if err := parseTimeouts(cfg.Timeouts, &tcfg); err != nil {
-		fmt.Fprintf(stderr, "flowlog: --timeout: %v\n", err)
+	tcfg, err := tableConfig(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "flowlog: %v\n", err)
 		return exitBadArgs
 	}
 
@@ -343,14 +357,6 @@ func replay(cfg *Config, stderr io.Writer) int {
 		return exitBadArgs
 	}
 
-	seed := cfg.Seed
-	if !cfg.SeedSet {
-		seed = randomSeed()
-	}
-	tcfg.Seed = seed
-	tcfg.MaxFlows = cfg.MaxFlows
-	tcfg.Interim = cfg.Interim
-	tcfg.LikelyServerPorts = likely
 	// --contents: the selection runs on the packet that creates a
 	// connection (OnOpen runs inside Packet, while cur is that frame), so
 	// extraction starts with its first payload.
