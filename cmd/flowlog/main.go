@@ -676,7 +676,31 @@ func (o *outputs) rotate(at time.Time) error {
 		n.writers = append(n.writers, o.stream)
 	}
 	n.openedAt, n.nextRotate = at, o.nextRotate
-	n.app, n.skip = o.app, o.skip // ssl/dns logs are not rotated yet; the policy filter stays
+	n.skip = o.skip // the policy filter stays
+	// ssl.log and dns.log rotate with conn.log
+	if o.app.ssl != nil {
+		o.app.ssl.SetCloseTime(at)
+	}
+	if o.app.dns != nil {
+		o.app.dns.SetCloseTime(at)
+	}
+	if err := o.closeAppLogs(); err != nil && first == nil {
+		first = err
+	}
+	for _, f := range o.app.files {
+		if err := os.Rename(f.Name(), rotatedName(f.Name(), o.openedAt, at)); err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := n.openAppLogs(); err != nil && first == nil {
+		first = err
+	}
+	if n.app.ssl != nil {
+		n.app.ssl.SetOpenTime(at)
+	}
+	if n.app.dns != nil {
+		n.app.dns.SetOpenTime(at)
+	}
 	for _, w := range n.zeek {
 		w.SetOpenTime(at)
 	}

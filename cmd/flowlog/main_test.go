@@ -239,14 +239,15 @@ func TestContentsFlag(t *testing.T) {
 
 func TestRotate(t *testing.T) {
 	dir := t.TempDir()
-	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--seed", "1", "--rotate", "2m", "--writer", "tsv", "--writer", "arrow")
+	code, stderr := runFlowlog(t, "-r", "../../testdata/pcaps/sample.pcap", "-o", dir, "-q", "--seed", "1", "--rotate", "2m", "--writer", "tsv", "--writer", "arrow", "--logs", "dns")
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
 	rotated, _ := filepath.Glob(filepath.Join(dir, "conn.*-*.log"))
 	arrows, _ := filepath.Glob(filepath.Join(dir, "conn.*-*.arrow"))
-	if len(rotated) < 2 || len(arrows) != len(rotated) {
-		t.Fatalf("rotated logs %v, arrow files %v", rotated, arrows)
+	dnsLogs, _ := filepath.Glob(filepath.Join(dir, "dns.*-*.log"))
+	if len(rotated) < 2 || len(arrows) != len(rotated) || len(dnsLogs) != len(rotated) {
+		t.Fatalf("rotated logs %v, arrow files %v, dns logs %v", rotated, arrows, dnsLogs)
 	}
 	// every closed file is complete, and together with conn.log they hold
 	// exactly the rows of an unrotated run

@@ -91,6 +91,10 @@ func (w *writer) write() {
 // record.
 func (w *writer) SetOpenTime(t time.Time) { w.opt.OpenTime = t }
 
+// SetCloseTime fixes the #close time (log rotation closes a file at its
+// rotation time).
+func (w *writer) SetCloseTime(t time.Time) { w.opt.Clock = func() time.Time { return t } }
+
 // Close writes the #close line (TSV) and flushes.
 func (w *writer) Close() error {
 	w.header()
