@@ -375,20 +375,31 @@ func cmdReply(o, r []byte, greet string, cmds []string) verdict {
 	return cmdVerdict(o, cmds)
 }
 
-func cmdVerdict(o []byte, cmds []string) verdict {
-	o = trimSpace(o)
-	if len(o) == 0 {
-		return maybe
+// commandWord reads the first word of o after leading space into buf. While
+// o is empty or the word is unfinished it decides alone (decided): maybe as
+// long as the word can still become one of cmds, else no.
+func commandWord(o []byte, cmds []string, buf []byte) (ot, wd []byte, v verdict, decided bool) {
+	ot = trimSpace(o)
+	if len(ot) == 0 {
+		return ot, nil, maybe, true
 	}
-	var buf [16]byte
-	wd, done := word(o, buf[:])
+	wd, done := word(ot, buf)
 	if !done {
 		for _, s := range cmds {
 			if prefixOfFold(wd, s) {
-				return maybe
+				return ot, wd, maybe, true
 			}
 		}
-		return no
+		return ot, wd, no, true
+	}
+	return ot, wd, no, false
+}
+
+func cmdVerdict(o []byte, cmds []string) verdict {
+	var buf [16]byte
+	_, wd, v, decided := commandWord(o, cmds, buf[:])
+	if decided {
+		return v
 	}
 	if inList(wd, cmds) {
 		return yes
@@ -424,19 +435,10 @@ var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "T
 	"CHECKOUT", "MERGE", "MSEARCH", "M-SEARCH", "VERSION-CONTROL", "BASELINE-CONTROL", "ACL"}
 
 func (w *conn) httpVerdict(o, r []byte) verdict {
-	ot := trimSpace(o)
-	if len(ot) == 0 {
-		return maybe
-	}
 	var buf [16]byte
-	wd, done := word(ot, buf[:])
-	if !done {
-		for _, s := range httpMethods {
-			if prefixOfFold(wd, s) {
-				return maybe
-			}
-		}
-		return no
+	ot, wd, v, decided := commandWord(o, httpMethods, buf[:])
+	if decided {
+		return v
 	}
 	if !inList(wd, httpMethods) {
 		// On its registered ports Zeek's HTTP analyzer takes any method
