@@ -101,7 +101,7 @@ func replayTrace(t *testing.T, trace, out string) []*extracted {
 					continue
 				}
 				e.orig, e.resp = addrPort(c.OrigH, c.OrigP), addrPort(c.RespH, c.RespP)
-				e.missed = c.MissedBytes
+				e.missed = c.MissedBytes()
 				dir := e.files[0]
 				e.files = [2]string{filepath.Join(dir, FileName(c, Orig)), filepath.Join(dir, FileName(c, Resp))}
 			}

@@ -3,6 +3,7 @@ package flow
 import (
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/flowlog/flowlog/decode"
 )
@@ -110,5 +111,22 @@ func BenchmarkLiveFlowMemory(b *testing.B) {
 		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/n, "heapB/flow")
 		runtime.KeepAlive(t)
 		b.StartTimer()
+	}
+}
+
+// TestLayoutSizes pins the per-flow layout the memory figures rely on: a
+// change that grows a Conn, the TCP state or a timer shows up here.
+func TestLayoutSizes(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"Conn", unsafe.Sizeof(Conn{}), 192},
+		{"tcpState", unsafe.Sizeof(tcpState{}), 184},
+		{"timer", unsafe.Sizeof(timer{}), 16},
+	} {
+		if c.got > c.want {
+			t.Errorf("%s is %d bytes, budget %d", c.name, c.got, c.want)
+		}
 	}
 }

@@ -34,20 +34,18 @@ func (u UID) AppendTo(b []byte, prefix byte) []byte {
 func (u UID) String() string { return string(u.AppendTo(nil, 'C')) }
 
 // maxInlineHistory is how many history letters a Conn holds without
-// allocating; longer histories spill to a slice.
-const maxInlineHistory = 16
+// allocating; longer histories spill to a slice. 11 makes the Conn 192
+// bytes and covers a complete normal TCP history ("ShADadFf").
+const maxInlineHistory = 11
 
 // Conn is one connection's state and, once removed, its conn.log record.
 // The Table owns it: a *Conn handed out in an Event is valid until the next
-// call into the Table.
+// call into the Table. Its layout is kept small (the per-flow memory of a
+// sensor): TCP state, rarely used state and framework state live behind
+// pointers that non-TCP or plain connections leave nil.
 type Conn struct {
 	// OrigH/OrigP/RespH/RespP are the connection's endpoints after any flip.
 	OrigH, RespH decode.Addr
-	OrigP, RespP uint16
-	// IPProto is the IP protocol number (conn.log ip_proto).
-	IPProto uint8
-	Trans   Transport
-	oneWay  bool
 
 	// Start and Last are the first and last packet times (ns since epoch)
 	// as Zeek keeps them (Last is not updated by some packets, e.g. after
@@ -57,35 +55,93 @@ type Conn struct {
 
 	OrigPkts, RespPkts       uint64
 	OrigIPBytes, RespIPBytes uint64
-	// MissedBytes counts bytes in content gaps (Zeek's content_gap).
-	MissedBytes uint64
-
-	// VLAN and InnerVLAN of the first packet.
-	VLAN, InnerVLAN uint16
-
-	// TunnelParents holds the uids of enclosing tunnel connections.
-	TunnelParents []UID
-
-	histSeen uint32
-	histLen  uint8
-	hist     [maxInlineHistory]byte
-	histMore []byte
 
 	// UDP/ICMP/other: payload bytes per side, -1 while inactive.
 	origLen, respLen int64
 
-	orig, resp tcpEndpoint // TCP only
+	created    uint64 // creation sequence number in the table
+	inactivity int64  // inactivity timeout (ns), 0 = none
 
-	encap         uint64 // identity of the current encapsulation (0: none)
-	tunnelChanges uint8  // tunnel changes reported (Zeek's tunnel_changes)
-	inactivity    int64  // inactivity timeout (ns), 0 = none
-	created       uint64 // creation sequence number in the table
-	gen           uint32
-	tcpFlags      uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
-	removed       bool
+	tcp  *tcpState // TCP only (from the table's pool)
+	rare *connRare // tunnel parents, long histories, scaled counters (nil: none)
+	ext  *Ext      // conn framework state (and anything callers attach); kept when recycled
 
-	ext     *Ext // conn framework state (and anything callers attach); kept when recycled
-	extUsed bool // ext is in use by this connection
+	OrigP, RespP uint16
+	// VLAN and InnerVLAN of the first packet.
+	VLAN, InnerVLAN uint16
+
+	histSeen uint32
+	gen      uint32
+	ref      uint32 // position in the table's slab, plus one
+
+	// IPProto is the IP protocol number (conn.log ip_proto).
+	IPProto        uint8
+	Trans          Transport
+	oneWay         bool
+	tcpFlags       uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
+	removed        bool
+	extUsed        bool          // ext is in use by this connection
+	ostate, rstate EndpointState // non-TCP endpoint states
+	histLen        uint8
+	hist           [maxInlineHistory]byte
+}
+
+// connRare holds what few connections need.
+type connRare struct {
+	parents       []UID // uids of enclosing tunnel connections
+	histMore      []byte
+	udpChk        [2]scaled // UDP bad checksums per side (history C/c)
+	encap         uint64    // identity of the current encapsulation (0: none)
+	tunnelChanges uint8     // tunnel changes reported (Zeek's tunnel_changes)
+}
+
+// reset clears r for reuse, keeping its slices' arrays.
+func (r *connRare) reset() {
+	*r = connRare{parents: r.parents[:0], histMore: r.histMore[:0]}
+}
+
+// rareState returns c's connRare, creating it on first use. Like ext, it
+// stays with the Conn when the table recycles it (emptied): only tunnels,
+// histories over maxInlineHistory letters and UDP bad checksums need one.
+func (c *Conn) rareState() *connRare {
+	if c.rare == nil {
+		c.rare = &connRare{}
+	}
+	return c.rare
+}
+
+// counts returns the scaled history counters of one side of a TCP
+// connection.
+func (c *Conn) counts(isOrig bool) *counters {
+	if isOrig {
+		return &c.tcp.counts[0]
+	}
+	return &c.tcp.counts[1]
+}
+
+// TunnelParents returns the uids of the connection's enclosing tunnels
+// (conn.log tunnel_parents). The slice belongs to the Conn.
+func (c *Conn) TunnelParents() []UID {
+	if c.rare == nil {
+		return nil
+	}
+	return c.rare.parents
+}
+
+// MissedBytes returns the bytes in content gaps (conn.log missed_bytes,
+// Zeek's content_gap); 0 for non-TCP connections.
+func (c *Conn) MissedBytes() uint64 {
+	if c.tcp == nil {
+		return 0
+	}
+	return c.tcp.missed
+}
+
+func (c *Conn) encap() uint64 {
+	if c.rare == nil {
+		return 0
+	}
+	return c.rare.encap
 }
 
 // key returns the connection's table key (derivable: the key is
@@ -107,7 +163,8 @@ func (c *Conn) addHistory(code byte) {
 		c.histLen++
 		return
 	}
-	c.histMore = append(c.histMore, code)
+	r := c.rareState()
+	r.histMore = append(r.histMore, code)
 }
 
 // checkHistory adds code once per mask, as Zeek's Connection::CheckHistory:
@@ -124,23 +181,36 @@ func (c *Conn) checkHistory(mask uint32, code byte) bool {
 // AppendHistory appends the history string to b.
 func (c *Conn) AppendHistory(b []byte) []byte {
 	b = append(b, c.hist[:c.histLen]...)
-	return append(b, c.histMore...)
+	if c.rare != nil {
+		b = append(b, c.rare.histMore...)
+	}
+	return b
 }
 
 // History returns the history string (allocates; for tests and tools).
 func (c *Conn) History() string { return string(c.AppendHistory(nil)) }
 
 // OrigState and RespState are the endpoint states used by conn_state.
-func (c *Conn) OrigState() EndpointState { return c.orig.state }
+func (c *Conn) OrigState() EndpointState {
+	if c.tcp != nil {
+		return c.tcp.orig.state
+	}
+	return c.ostate
+}
 
 // RespState is the responder's endpoint state.
-func (c *Conn) RespState() EndpointState { return c.resp.state }
+func (c *Conn) RespState() EndpointState {
+	if c.tcp != nil {
+		return c.tcp.resp.state
+	}
+	return c.rstate
+}
 
 // Sizes returns the payload byte counts per direction (conn.log orig_bytes,
 // resp_bytes): from sequence numbers for TCP, summed payloads otherwise.
 func (c *Conn) Sizes() (orig, resp uint64) {
-	if c.Trans == TransportTCP {
-		return c.orig.size(&c.resp), c.resp.size(&c.orig)
+	if c.tcp != nil {
+		return c.tcp.orig.size(&c.tcp.resp), c.tcp.resp.size(&c.tcp.orig)
 	}
 	if c.origLen > 0 {
 		orig = uint64(c.origLen)
@@ -154,7 +224,7 @@ func (c *Conn) Sizes() (orig, resp uint64) {
 // State returns Zeek's conn_state for the connection as it is now.
 func (c *Conn) State() string {
 	o, r := c.Sizes()
-	return ConnState(c.Trans, c.orig.state, c.resp.state, o, r, c.History())
+	return ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, c.History())
 }
 
 // Duration returns last-start in seconds, computed from float seconds as
@@ -168,8 +238,9 @@ func (c *Conn) Duration() float64 {
 func (c *Conn) flip() {
 	c.OrigH, c.RespH = c.RespH, c.OrigH
 	c.OrigP, c.RespP = c.RespP, c.OrigP
-	if c.Trans == TransportTCP {
-		c.orig, c.resp = c.resp, c.orig
+	if c.tcp != nil {
+		c.tcp.orig, c.tcp.resp = c.tcp.resp, c.tcp.orig
+		c.tcp.counts[0], c.tcp.counts[1] = c.tcp.counts[1], c.tcp.counts[0]
 		// TCP's FlipRoles also flips its packet children, ConnSize among
 		// them: packets counted so far move with their sender. (UDP's
 		// ConnSize is an ordinary child and keeps its counts: a UDP flow
@@ -189,7 +260,7 @@ func (c *Conn) flip() {
 }
 
 func (c *Conn) hasParent(u UID) bool {
-	for _, p := range c.TunnelParents {
+	for _, p := range c.TunnelParents() {
 		if p == u {
 			return true
 		}
@@ -200,15 +271,33 @@ func (c *Conn) hasParent(u UID) bool {
 // CopyTo copies the record into dst (which may be a previous copy: its
 // slices and framework state are reused), deeply: dst shares nothing with
 // c, so it stays valid after c is recycled. Only the record's data is
-// copied: fields (SetField) come along, watchers and hooks do not.
+// copied: fields (SetField) come along, watchers and hooks do not. dst must
+// be a copy, never a connection of a Table.
 func (c *Conn) CopyTo(dst *Conn) {
-	parents := dst.TunnelParents[:0]
-	more := dst.histMore[:0]
-	ext := dst.ext
+	tcp, rare, ext := dst.tcp, dst.rare, dst.ext
 	*dst = *c
-	dst.TunnelParents = append(parents, c.TunnelParents...)
-	dst.histMore = append(more, c.histMore...)
-	dst.ext, dst.extUsed = ext, false
+	dst.tcp, dst.rare, dst.ext, dst.extUsed = nil, nil, ext, false
+	if c.tcp != nil {
+		if tcp == nil {
+			tcp = new(tcpState)
+		}
+		*tcp = *c.tcp
+		tcp.orig.blocks, tcp.resp.blocks = nil, nil // reassembly state is not part of the record
+		dst.tcp = tcp
+	}
+	if c.rare != nil {
+		if rare == nil {
+			rare = &connRare{}
+		}
+		parents, more := rare.parents[:0], rare.histMore[:0]
+		*rare = *c.rare
+		rare.parents = append(parents, c.rare.parents...)
+		rare.histMore = append(more, c.rare.histMore...)
+		dst.rare = rare
+	} else if rare != nil {
+		rare.reset()
+		dst.rare = rare // kept for the next copy; empty
+	}
 	if dst.ext != nil {
 		dst.ext.reset()
 	}

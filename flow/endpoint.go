@@ -34,24 +34,40 @@ func (s *scaled) hit() bool {
 // Sequence numbers are kept as Zeek keeps them: 32-bit values plus wrap
 // counters, with a signed 64-bit start.
 type tcpEndpoint struct {
-	startSeq           int64
-	lastSeq, ackSeq    uint32
-	seqWraps, ackWraps uint32
-	histLastSYN        uint64
-	histLastFIN        uint64
-	histLastRST        uint64
-	state, prevState   EndpointState
-	finCnt             uint8 // saturating: only > 0 matters
-	didClose           bool
-	chk, rxmt, win0    scaled
-	gap                scaled
-	finSeq             uint64 // relative seq just past the FIN (Zeek's FIN_seq)
+	// Relative sequence numbers of the reassembly emulation and the FIN:
+	// 64 bits, so flows over 4 GiB keep exact counts.
+	finSeq uint64 // relative seq just past the FIN (Zeek's FIN_seq)
 	// Reassembly emulation for content gaps (Zeek's TCP_Reassembler, which
 	// is on for every connection): sequence ranges only, no payload.
 	lastReassem uint64      // next in-order relative seq (starts at 1)
 	trim        uint64      // everything below was acked (starts at 1)
 	blocks      *[]seqRange // out-of-order data above lastReassem, sorted (nil: none)
-	reasmSkip   bool        // gave up (too much data above a hole without acks)
+
+	// startSeq is Zeek's start_seq: always a 32-bit sequence value (the
+	// first one seen, or one less), widened where Zeek computes with it.
+	startSeq           uint32
+	lastSeq, ackSeq    uint32
+	seqWraps, ackWraps uint32
+	// Low 32 bits of the relative seqs of the last SYN, FIN and RST (Zeek
+	// keeps 64: only a retransmission exactly 4 GiB later would differ).
+	histLastSYN, histLastFIN, histLastRST uint32
+	state, prevState                      EndpointState
+	finCnt                                uint8 // saturating: only > 0 matters
+	didClose                              bool
+	reasmSkip                             bool // gave up (too much data above a hole without acks)
+}
+
+// tcpState is the TCP part of a connection, kept apart so that UDP, ICMP
+// and other connections do not carry it.
+type tcpState struct {
+	orig, resp tcpEndpoint
+	counts     [2]counters // scaled history counters: orig, resp
+	missed     uint64      // bytes in content gaps (Zeek's content_gap)
+}
+
+// counters are the scaled history counters of one direction (c, t, w, g).
+type counters struct {
+	chk, rxmt, win0, gap scaled
 }
 
 type seqRange struct{ lo, hi uint64 }

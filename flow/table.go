@@ -123,15 +123,24 @@ type Stats struct {
 // and packet time. It is not safe for concurrent use; run one per worker.
 type Table struct {
 	cfg    Config
-	conns  map[connKey]*Conn
+	slab   slab
+	index  index
+	live   int // connections in the table
 	timers timerHeap
 	user   userTimerHeap
 	seq    uint64
 	now    int64
 	events []Event
 	free   []*Conn
-	dead   []*Conn // removed conns handed out in events; recycled on the next call
-	rng    uint64
+	// tcpFree holds the TCP state of recycled connections; tcpSlab the
+	// chunks it comes from.
+	tcpFree []*tcpState
+	tcpSlab [][]tcpState
+	dead    []*Conn // removed conns handed out in events; recycled on the next call
+	rng     uint64
+	// hashSeed keys the index hash (from Config.Seed, so layouts and
+	// eviction samples replay alike).
+	hashSeed uint64
 
 	fifo     []connRef // creation order, kept only when MaxFlows is set
 	fifoHead int
@@ -172,7 +181,7 @@ func New(cfg Config) *Table {
 	}
 	t := &Table{
 		cfg:          cfg,
-		conns:        make(map[connKey]*Conn),
+		index:        newIndex(),
 		tcpInact:     int64(cfg.TCPInactivity),
 		udpInact:     int64(cfg.UDPInactivity),
 		icmpInact:    int64(cfg.ICMPInactivity),
@@ -181,6 +190,7 @@ func New(cfg Config) *Table {
 		likely:       cfg.LikelyServerPorts,
 		tunnels:      make(map[tunnelKey]UID),
 		rng:          cfg.Seed,
+		hashSeed:     mix64(cfg.Seed ^ 0x6A09E667F3BCC909),
 	}
 	for k, v := range cfg.PortTimeouts {
 		t.portTimeouts[k] = int64(v)
@@ -192,7 +202,7 @@ func New(cfg Config) *Table {
 func (t *Table) Stats() Stats { return t.stats }
 
 // Len returns the number of live connections.
-func (t *Table) Len() int { return len(t.conns) }
+func (t *Table) Len() int { return t.live }
 
 // Now returns the table's clock (ns): the latest packet or Advance time.
 func (t *Table) Now() int64 { return t.now }
@@ -230,11 +240,11 @@ func (t *Table) advance(now int64) {
 	// The table's own timers and the framework's fire in one time order
 	// (table timers first at equal times).
 	for {
-		ht := len(t.timers) > 0 && t.timers[0].at <= t.now
+		ht := len(t.timers) > 0 && t.timers[0].at() <= t.now
 		hu := len(t.user) > 0 && t.user[0].at <= t.now
-		if ht && (!hu || t.timers[0].at <= t.user[0].at) {
+		if ht && (!hu || t.timers[0].at() <= t.user[0].at) {
 			tm := t.timers.pop()
-			if tm.c.gen != tm.gen || tm.c.removed {
+			if c := t.slab.at(tm.ref); c.gen != tm.gen || c.removed {
 				continue
 			}
 			t.stats.TimersFired++
@@ -253,9 +263,11 @@ func (t *Table) advance(now int64) {
 // order.
 func (t *Table) Flush() {
 	t.begin()
-	list := make([]*Conn, 0, len(t.conns))
-	for _, c := range t.conns {
-		list = append(list, c)
+	list := make([]*Conn, 0, t.live)
+	for ref := uint32(1); ref <= t.slab.next; ref++ {
+		if c := t.slab.at(ref); !c.removed {
+			list = append(list, c)
+		}
 	}
 	sortConns(list)
 	for _, c := range list {
@@ -266,11 +278,18 @@ func (t *Table) Flush() {
 }
 
 func (t *Table) addTimer(c *Conn, at int64, kind timerKind) {
-	t.timers.push(timer{at: at, c: c, gen: c.gen, kind: kind})
+	t.timers.push(makeTimer(at, kind, c.ref, c.gen))
 }
 
 func (t *Table) nextUID() UID {
 	return UID{t.rand64(), t.rand64() >> 32}
+}
+
+// mix64 is splitmix64's finalizer.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
 }
 
 // rand64 is splitmix64: fast, deterministic from the seed.
@@ -287,22 +306,55 @@ func (t *Table) newConn() *Conn {
 	if n := len(t.free); n > 0 {
 		c = t.free[n-1]
 		t.free = t.free[:n-1]
-		gen := c.gen + 1
-		parents := c.TunnelParents[:0]
-		more := c.histMore[:0]
-		ext := c.ext
+		gen, ref := c.gen+1, c.ref
+		ext, rare, tcp := c.ext, c.rare, c.tcp
 		*c = Conn{}
 		if ext != nil {
 			ext.reset()
 			c.ext = ext
 		}
-		c.gen = gen
-		c.TunnelParents = parents
-		c.histMore = more
+		if rare != nil {
+			rare.reset()
+			c.rare = rare
+		}
+		if tcp != nil {
+			t.tcpFree = append(t.tcpFree, tcp)
+		}
+		c.gen, c.ref = gen, ref
 	} else {
-		c = &Conn{}
+		c = t.slab.alloc()
 	}
 	return c
+}
+
+// newTCP returns zeroed TCP state for a new connection.
+func (t *Table) newTCP() *tcpState {
+	var s *tcpState
+	if n := len(t.tcpFree); n > 0 {
+		s = t.tcpFree[n-1]
+		t.tcpFree = t.tcpFree[:n-1]
+		ob, rb := s.orig.blocks, s.resp.blocks
+		*s = tcpState{}
+		s.orig.blocks, s.resp.blocks = ob, rb // holders reused, emptied below
+		if ob != nil {
+			*ob = (*ob)[:0]
+		}
+		if rb != nil {
+			*rb = (*rb)[:0]
+		}
+	} else {
+		n := len(t.tcpSlab)
+		if n == 0 || len(t.tcpSlab[n-1]) == cap(t.tcpSlab[n-1]) {
+			t.tcpSlab = append(t.tcpSlab, make([]tcpState, 0, slabChunk))
+			n++
+		}
+		ch := &t.tcpSlab[n-1]
+		*ch = (*ch)[:len(*ch)+1]
+		s = &(*ch)[len(*ch)-1]
+	}
+	s.orig.lastReassem, s.orig.trim = 1, 1
+	s.resp.lastReassem, s.resp.trim = 1, 1
+	return s
 }
 
 func (t *Table) remove(c *Conn, why Reason) {
@@ -311,7 +363,8 @@ func (t *Table) remove(c *Conn, why Reason) {
 	}
 	t.runHooks(c)
 	c.removed = true
-	delete(t.conns, c.key())
+	t.index.remove(t.connTag(c), c.ref)
+	t.live--
 	t.stats.Removed++
 	t.events = append(t.events, Event{Kind: EventClosed, Reason: why, Conn: c})
 	t.dead = append(t.dead, c)
@@ -399,14 +452,14 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 	} else if trans == TransportUnknown {
 		sp, dp = 0, 0
 	}
-	key := makeKey(src, dst, sp, dp, l.Key.Proto, oneWay)
-	c := t.conns[key]
+	tag := flowHash(t.hashSeed, &src, &dst, sp, dp, l.Key.Proto, oneWay)
+	c := t.lookup(tag, &src, &dst, sp, dp, l.Key.Proto, oneWay)
 	if c != nil && trans == TransportTCP && t.tcpIsReuse(c, l) {
 		t.remove(c, ReasonReuse)
 		c = nil
 	}
 	if c == nil {
-		if t.cfg.MaxFlows > 0 && len(t.conns) >= t.cfg.MaxFlows {
+		if t.cfg.MaxFlows > 0 && t.live >= t.cfg.MaxFlows {
 			t.evict()
 		}
 		c = t.newConn()
@@ -418,8 +471,11 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.UID = t.nextUID()
 		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
 		c.origLen, c.respLen = -1, -1
-		c.encap = encap
-		t.conns[key] = c
+		if encap != 0 {
+			c.rareState().encap = encap
+		}
+		t.index.insert(tag, c.ref)
+		t.live++
 		if t.cfg.MaxFlows > 0 {
 			if t.fifoHead > 0 && t.fifoHead >= len(t.fifo)/2 {
 				n := copy(t.fifo, t.fifo[t.fifoHead:])
@@ -441,8 +497,8 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		}
 		t.stats.Created++
 		c.created = t.stats.Created
-		if len(t.conns) > t.stats.MaxActive {
-			t.stats.MaxActive = len(t.conns)
+		if t.live > t.stats.MaxActive {
+			t.stats.MaxActive = t.live
 		}
 		if t.wantFlip(trans, l, sp, dp) && !isBroadcast(dst) {
 			c.flip()
@@ -450,8 +506,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		switch trans {
 		case TransportTCP:
 			c.tcpFlags = tcpIsActive
-			c.orig.lastReassem, c.orig.trim = 1, 1
-			c.resp.lastReassem, c.resp.trim = 1, 1
+			c.tcp = t.newTCP()
 			t.setInactivity(c, t.udpInact) // sic: Zeek's TCP starts on udp_inactivity_timeout
 			t.addTimer(c, ts+tcpSYNTimeout, timerExpire)
 		case TransportUDP:
@@ -469,24 +524,26 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 			t.cfg.OnOpen(t, c)
 		}
 	}
-	if c.encap != encap {
+	if c.encap() != encap {
 		// Connection::CheckEncapsulation: a tunnel change. Zeek reports
 		// at most Tunnel::max_changes_per_connection (5) of them; the
 		// connection that goes past the limit gets history X, once.
-		c.encap = encap
+		r := c.rareState()
+		r.encap = encap
 		if encap != 0 {
-			if c.tunnelChanges < maxTunnelChanges {
-				c.tunnelChanges++
+			if r.tunnelChanges < maxTunnelChanges {
+				r.tunnelChanges++
 				if havePar && !c.hasParent(parent) {
-					c.TunnelParents = append(c.TunnelParents, parent)
+					r.parents = append(r.parents, parent)
 				}
-			} else if c.tunnelChanges == maxTunnelChanges {
-				c.tunnelChanges++
+			} else if r.tunnelChanges == maxTunnelChanges {
+				r.tunnelChanges++
 				c.addHistory('X')
 			}
 		}
-	} else if havePar && len(c.TunnelParents) == 0 {
-		c.TunnelParents = append(c.TunnelParents, parent)
+	} else if havePar && len(c.TunnelParents()) == 0 {
+		r := c.rareState()
+		r.parents = append(r.parents, parent)
 	}
 	isOrig := src == c.OrigH && sp == c.OrigP
 	switch trans {
@@ -517,8 +574,8 @@ const evictSample = 32
 // halfOpen reports whether c never heard back from its responder: the
 // connections a SYN or scan flood makes.
 func halfOpen(c *Conn) bool {
-	if c.Trans == TransportTCP {
-		return c.resp.state == StateInactive
+	if c.tcp != nil {
+		return c.tcp.resp.state == StateInactive
 	}
 	return c.RespPkts == 0
 }
@@ -531,7 +588,7 @@ type connRef struct {
 // evict removes one connection to make room (see Config.MaxFlows): the
 // oldest connection still half-open, from the creation-order queue kept
 // while MaxFlows is set; failing that, the least recently active of a
-// sample (Go's map iteration starts at a random place).
+// sample (starting at a place in the slab drawn from the table's random sequence).
 func (t *Table) evict() {
 	defer t.compactTimers()
 	for t.fifoHead < len(t.fifo) {
@@ -545,15 +602,20 @@ func (t *Table) evict() {
 		}
 	}
 	t.fifo, t.fifoHead = t.fifo[:0], 0
+	// A sample of live connections from a pseudo-random place in the
+	// slab (deterministic: the table's random sequence).
 	var victim *Conn
 	n := 0
-	for _, c := range t.conns {
+	start := uint32(t.rand64() % uint64(t.slab.next))
+	for k := uint32(0); k < t.slab.next && n < evictSample; k++ {
+		c := t.slab.at((start+k)%t.slab.next + 1)
+		if c.removed {
+			continue
+		}
 		if victim == nil || c.Last < victim.Last {
 			victim = c
 		}
-		if n++; n >= evictSample {
-			break
-		}
+		n++
 	}
 	if victim != nil {
 		t.stats.Evicted++
@@ -565,12 +627,12 @@ func (t *Table) evict() {
 // most of the heap (an eviction storm leaves each victim's timers behind
 // until they fall due), so memory stays bounded by the live connections.
 func (t *Table) compactTimers() {
-	if len(t.timers) <= 4*len(t.conns)+1024 {
+	if len(t.timers) <= 4*t.live+1024 {
 		return
 	}
 	live := t.timers[:0]
 	for _, tm := range t.timers {
-		if tm.c.gen == tm.gen && !tm.c.removed {
+		if c := t.slab.at(tm.ref); c.gen == tm.gen && !c.removed {
 			live = append(live, tm)
 		}
 	}
@@ -611,8 +673,13 @@ func (t *Table) setInactivity(c *Conn, d int64) {
 	if d == c.inactivity {
 		return
 	}
+	old := c.inactivity
 	c.inactivity = d
-	if d > 0 {
+	// While a timeout is set, one inactivity timer is pending, due by
+	// c.Last+old. When the new deadline is later, that timer re-arms
+	// itself at it when it fires (as Zeek's InactivityTimer does), so it
+	// stands for Zeek's cancel-and-add without a second heap entry.
+	if d > 0 && (old == 0 || d < old) {
 		t.addTimer(c, c.Last+d, timerInactivity)
 	}
 }
@@ -640,16 +707,16 @@ func (t *Table) wantFlip(trans Transport, l *decode.Layer, sp, dp uint16) bool {
 }
 
 func (t *Table) fire(tm timer) {
-	c := tm.c
-	switch tm.kind {
+	c := t.slab.at(tm.ref)
+	switch tm.kind() {
 	case timerInterim:
 		t.events = append(t.events, Event{Kind: EventInterim, Conn: c})
-		t.addTimer(c, tm.at+int64(t.cfg.Interim), timerInterim)
+		t.addTimer(c, tm.at()+int64(t.cfg.Interim), timerInterim)
 	case timerInactivity:
 		if c.inactivity == 0 {
 			return
 		}
-		if c.Last+c.inactivity <= tm.at || c.Last+c.inactivity <= t.now {
+		if c.Last+c.inactivity <= tm.at() || c.Last+c.inactivity <= t.now {
 			t.remove(c, ReasonInactivity)
 			return
 		}

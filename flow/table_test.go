@@ -282,7 +282,7 @@ func describe(evs []Event) []string {
 			}
 			out = append(out, fmt.Sprintf("closed(%s) %s %s:%d > %s:%d %s %s dur=%s bytes=%s pkts=%d/%d ipbytes=%d/%d missed=%d",
 				reasonNames[ev.Reason], c.Trans, c.OrigH, c.OrigP, c.RespH, c.RespP, c.State(), h, dur, bytes,
-				c.OrigPkts, c.RespPkts, c.OrigIPBytes, c.RespIPBytes, c.MissedBytes))
+				c.OrigPkts, c.RespPkts, c.OrigIPBytes, c.RespIPBytes, c.MissedBytes()))
 		}
 	}
 	return out

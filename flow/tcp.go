@@ -69,28 +69,28 @@ func initEndpoint(c *Conn, e *tcpEndpoint, f uint8, firstSeq, lastSeq uint32, si
 	case StateInactive:
 		if syn {
 			e.ackSeq = firstSeq
-			e.startSeq = int64(firstSeq)
+			e.startSeq = firstSeq
 		} else {
 			e.ackSeq = firstSeq - 1
-			e.startSeq = int64(firstSeq - 1)
+			e.startSeq = firstSeq - 1
 			lastSeq = firstSeq
 		}
 		e.lastSeq = lastSeq
 	case StateSynSent, StateSynAckSent:
-		if syn && firstSeq != uint32(e.startSeq) {
-			e.startSeq = int64(firstSeq)
+		if syn && firstSeq != e.startSeq {
+			e.startSeq = firstSeq
 			e.ackSeq = firstSeq
 			e.lastSeq = lastSeq
 		}
 	case StateEstablished, StatePartial:
 		if syn {
-			e.startSeq = int64(firstSeq)
+			e.startSeq = firstSeq
 			e.ackSeq = firstSeq
 			e.lastSeq = lastSeq
 		}
 	case StateReset:
 		if syn && e.prevState == StateInactive {
-			e.startSeq = int64(firstSeq)
+			e.startSeq = firstSeq
 			e.ackSeq = firstSeq
 			e.lastSeq = lastSeq
 		}
@@ -109,7 +109,7 @@ func getRelativeSeq(e *tcpEndpoint, cur, last, wraps uint32, underflow *bool) ui
 		}
 	}
 	if wraps == 0 {
-		delta = seqDelta(cur, uint32(e.startSeq))
+		delta = seqDelta(cur, e.startSeq)
 		if underflow != nil && delta < 0 {
 			*underflow = true
 		}
@@ -143,22 +143,22 @@ func updateHistory(c *Conn, e *tcpEndpoint, isOrig bool, f uint8, relSeq uint64,
 			if f&decode.TCPAck != 0 {
 				code = 'H'
 			}
-			if e.checkHistory(c, isOrig, histSYN, code) && relSeq != e.histLastSYN {
+			if e.checkHistory(c, isOrig, histSYN, code) && uint32(relSeq) != e.histLastSYN {
 				e.addHistory(c, isOrig, code)
 			}
-			e.histLastSYN = relSeq
+			e.histLastSYN = uint32(relSeq)
 		}
 		if fin {
-			if e.checkHistory(c, isOrig, histFIN, 'F') && relSeq+uint64(length) != e.histLastFIN {
+			if e.checkHistory(c, isOrig, histFIN, 'F') && uint32(relSeq+uint64(length)) != e.histLastFIN {
 				e.addHistory(c, isOrig, 'F')
 			}
-			e.histLastFIN = relSeq + uint64(length)
+			e.histLastFIN = uint32(relSeq + uint64(length))
 		}
 		if rst {
-			if e.checkHistory(c, isOrig, histRST, 'R') && relSeq != e.histLastRST {
+			if e.checkHistory(c, isOrig, histRST, 'R') && uint32(relSeq) != e.histLastRST {
 				e.addHistory(c, isOrig, 'R')
 			}
-			e.histLastRST = relSeq
+			e.histLastRST = uint32(relSeq)
 		}
 	default:
 		if length > 0 {
@@ -175,12 +175,12 @@ func updateHistory(c *Conn, e *tcpEndpoint, isOrig bool, f uint8, relSeq uint64,
 // the raw one is, so window scaling does not matter here.
 func updateWindow(c *Conn, e, peer *tcpEndpoint, isOrig bool, window uint32, f uint8) {
 	if window == 0 && f&decode.TCPRst == 0 && peer.state != StateClosed && e.state != StateReset {
-		scaledLetter(c, &e.win0, isOrig, 'W')
+		scaledLetter(c, &c.counts(isOrig).win0, isOrig, 'W')
 	}
 }
 
 func initPeer(peer *tcpEndpoint, ackSeq uint32) {
-	peer.startSeq = int64(ackSeq - 1)
+	peer.startSeq = ackSeq - 1
 	peer.ackSeq = ackSeq - 1
 	peer.lastSeq = ackSeq - 1
 }
@@ -199,13 +199,13 @@ func updateLastSeq(c *Conn, e *tcpEndpoint, isOrig bool, lastSeq uint32, f uint8
 	d := seqDelta(lastSeq, e.lastSeq)
 	switch {
 	case f&(decode.TCPSyn|decode.TCPRst) != 0 && (d > tooLargeSeqDelta || d < -tooLargeSeqDelta):
-	case f&decode.TCPFin != 0 && int64(e.lastSeq) == e.startSeq+1:
+	case f&decode.TCPFin != 0 && int64(e.lastSeq) == int64(e.startSeq)+1:
 		e.updateLastSeq(lastSeq)
 	case e.state == StateReset:
 	case d > 0:
 		e.updateLastSeq(lastSeq)
 	case d <= 0 && length > 0:
-		scaledLetter(c, &e.rxmt, isOrig, 'T')
+		scaledLetter(c, &c.counts(isOrig).rxmt, isOrig, 'T')
 	}
 	return d
 }
@@ -220,19 +220,19 @@ func (t *Table) tcpIsReuse(c *Conn, l *decode.Layer) bool {
 	if f&decode.TCPSyn == 0 {
 		return false
 	}
-	connOrig := &c.orig
+	connOrig := &c.tcp.orig
 	if f&decode.TCPAck != 0 {
-		if c.orig.state != StateInactive {
+		if c.tcp.orig.state != StateInactive {
 			return false
 		}
-		connOrig = &c.resp
+		connOrig = &c.tcp.resp
 	}
-	if !(c.orig.didClose || c.resp.didClose) {
+	if !(c.tcp.orig.didClose || c.tcp.resp.didClose) {
 		base := l.Seq
-		if base == uint32(connOrig.startSeq) {
+		if base == connOrig.startSeq {
 			return false
 		}
-		if f&decode.TCPAck == 0 && connOrig.state == StateSynAckSent && c.resp.state == StateInactive && base == uint32(c.resp.startSeq) {
+		if f&decode.TCPAck == 0 && connOrig.state == StateSynAckSent && c.tcp.resp.state == StateInactive && base == c.tcp.resp.startSeq {
 			return false
 		}
 	}
@@ -246,12 +246,12 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 		// but the packet is not analyzed or counted.
 		return
 	}
-	e, peer := &c.orig, &c.resp
+	e, peer := &c.tcp.orig, &c.tcp.resp
 	if !isOrig {
 		e, peer = peer, e
 	}
 	if l.BadChecksum {
-		scaledLetter(c, &e.chk, isOrig, 'C')
+		scaledLetter(c, &c.counts(isOrig).chk, isOrig, 'C')
 		return
 	}
 	f := l.Flags
@@ -265,7 +265,7 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 		c.histLen = 0
 		c.addHistory('^')
 		c.addHistory('h')
-		c.resp.state, c.resp.prevState = StateEstablished, StateInactive
+		c.tcp.resp.state, c.tcp.resp.prevState = StateEstablished, StateInactive
 		isOrig = !isOrig
 		e, peer = peer, e
 	}
@@ -298,7 +298,7 @@ func (t *Table) tcpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	updateHistory(c, e, isOrig, f, relSeq, length)
 	updateWindow(c, e, peer, isOrig, uint32(l.Window), f)
 
-	if !c.orig.didClose || !c.resp.didClose {
+	if !c.tcp.orig.didClose || !c.tcp.resp.didClose {
 		c.Last = ts
 	}
 	// Window scaling (initWindow in Zeek) is not tracked: a scaled window is
@@ -368,7 +368,7 @@ const tcpSeenFirstACK = 0x10
 // relAckOf returns the relative sequence number up to which e's data was
 // acknowledged (signed: it may sit below e's start).
 func (e *tcpEndpoint) relAcked() int64 {
-	return int64(e.toFull(e.ackSeq, e.ackWraps)) - e.startSeq
+	return int64(e.toFull(e.ackSeq, e.ackWraps)) - int64(e.startSeq)
 }
 
 // dataSent is TCP_Reassembler::DataSent reduced to sequence ranges: it tracks
@@ -530,8 +530,8 @@ func (t *Table) gap(c *Conn, p, x *tcpEndpoint, pIsOrig bool, n uint64) {
 	if !cleanForGap(p) || !cleanForGap(x) {
 		return
 	}
-	c.MissedBytes += n
-	scaledLetter(c, &p.gap, pIsOrig, 'G')
+	c.tcp.missed += n
+	scaledLetter(c, &c.counts(pIsOrig).gap, pIsOrig, 'G')
 }
 
 func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, baseSeq, ackSeq uint32, length int, deltaLast int32, f uint8, ts int64) (doClose, flipped bool) {
@@ -549,7 +549,7 @@ func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, b
 			} else {
 				if ack {
 					// bad_SYN_ack weird only
-				} else if peer.state == StateSynAckSent && baseSeq == uint32(e.startSeq) {
+				} else if peer.state == StateSynAckSent && baseSeq == e.startSeq {
 					// SYN/SYN-ACK reversal: flip and establish.
 					c.tcpFlags &^= tcpIsPartial
 					c.flip()
@@ -581,7 +581,7 @@ func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, b
 		}
 		if e.state == StateInactive {
 			switch {
-			case !isOrig && length == 0 && c.orig.state == StateSynSent:
+			case !isOrig && length == 0 && c.tcp.orig.state == StateSynSent:
 			case ack && peer.state == StateEstablished:
 				t.setState(c, e, peer, StateEstablished)
 				c.tcpFlags &^= tcpIsPartial
@@ -637,7 +637,7 @@ func (t *Table) updateStateMachine(c *Conn, e, peer *tcpEndpoint, isOrig bool, b
 // connection whose responder port is not a likely server port.
 func (t *Table) connectionEstablished(c *Conn) {
 	port := c.RespP
-	if c.orig.state == StateInactive && !t.likely[PortProto{port, TransportTCP}] && t.likely[PortProto{c.OrigP, TransportTCP}] {
+	if c.tcp.orig.state == StateInactive && !t.likely[PortProto{port, TransportTCP}] && t.likely[PortProto{c.OrigP, TransportTCP}] {
 		port = c.OrigP
 	}
 	if d, ok := t.portTimeouts[PortProto{port, TransportTCP}]; ok {
@@ -675,18 +675,18 @@ func (t *Table) tcpTimer(c *Conn, tm timer) {
 	// After a full close Zeek cancels the analyzer's timers; only the
 	// delete timer (added after the cancel) and the connection's own
 	// inactivity timer remain.
-	if c.tcpFlags&tcpTimersCanceled != 0 && tm.kind != timerDelete && tm.kind != timerInterim {
+	if c.tcpFlags&tcpTimersCanceled != 0 && tm.kind() != timerDelete && tm.kind() != timerInterim {
 		return
 	}
 	now := t.now
-	switch tm.kind {
+	switch tm.kind() {
 	case timerDelete:
 		t.remove(c, ReasonClosed)
 	case timerAttempt:
 		if c.tcpFlags&tcpIsActive == 0 {
 			return
 		}
-		if (c.orig.state == StateSynSent || c.orig.state == StateSynAckSent) && c.resp.state == StateInactive {
+		if (c.tcp.orig.state == StateSynSent || c.tcp.orig.state == StateSynAckSent) && c.tcp.resp.state == StateInactive {
 			c.tcpFlags &^= tcpIsActive
 			t.remove(c, ReasonClosed)
 		}
@@ -694,8 +694,8 @@ func (t *Table) tcpTimer(c *Conn, tm timer) {
 		if c.tcpFlags&tcpIsActive == 0 {
 			return
 		}
-		if c.orig.state != StateInactive && c.resp.state != StateInactive && (!c.orig.didClose || !c.resp.didClose) {
-			if c.orig.state == StateReset || c.resp.state == StateReset {
+		if c.tcp.orig.state != StateInactive && c.tcp.resp.state != StateInactive && (!c.tcp.orig.didClose || !c.tcp.resp.didClose) {
+			if c.tcp.orig.state == StateReset || c.tcp.resp.state == StateReset {
 				return
 			}
 			t.remove(c, ReasonClosed)
@@ -710,16 +710,16 @@ func (t *Table) tcpTimer(c *Conn, tm timer) {
 			return
 		}
 		if c.Last+tcpConnectionLinger < now {
-			if c.orig.didClose || c.resp.didClose {
-				if (c.orig.didClose && c.resp.didClose) ||
-					c.orig.state == StateReset || c.resp.state == StateReset ||
-					c.orig.state == StateInactive || c.resp.state == StateInactive {
+			if c.tcp.orig.didClose || c.tcp.resp.didClose {
+				if (c.tcp.orig.didClose && c.tcp.resp.didClose) ||
+					c.tcp.orig.state == StateReset || c.tcp.resp.state == StateReset ||
+					c.tcp.orig.state == StateInactive || c.tcp.resp.state == StateInactive {
 					c.tcpFlags &^= tcpIsActive
 					t.remove(c, ReasonClosed)
 					return
 				}
 			}
-			if c.resp.state == StateInactive && c.orig.state == StateInactive {
+			if c.tcp.resp.state == StateInactive && c.tcp.orig.state == StateInactive {
 				t.remove(c, ReasonClosed)
 				return
 			}
@@ -732,9 +732,9 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	if l.BadChecksum {
 		// UDPSessionAdapter::HandleBadChecksum; the packet is not counted.
 		if isOrig {
-			scaledLetter(c, &c.orig.chk, true, 'C')
+			scaledLetter(c, &c.rareState().udpChk[0], true, 'C')
 		} else {
-			scaledLetter(c, &c.resp.chk, false, 'C')
+			scaledLetter(c, &c.rareState().udpChk[1], false, 'C')
 		}
 		return
 	}
@@ -742,7 +742,7 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	n := int64(l.UDPLen) - 8
 	if isOrig {
 		c.checkHistory(0x1, 'D')
-		c.orig.state = StateActive
+		c.ostate = StateActive
 		if c.origLen < 0 {
 			c.origLen = n
 		} else {
@@ -750,7 +750,7 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 		}
 	} else {
 		c.checkHistory(0x2, 'd')
-		c.resp.state = StateActive
+		c.rstate = StateActive
 		if c.respLen < 0 {
 			c.respLen = n
 		} else {
@@ -767,14 +767,14 @@ func (t *Table) icmpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	c.Last = ts
 	n := int64(l.PayloadLen)
 	if isOrig {
-		c.orig.state = StateActive
+		c.ostate = StateActive
 		if c.origLen < 0 {
 			c.origLen = n
 		} else {
 			c.origLen += n
 		}
 	} else {
-		c.resp.state = StateActive
+		c.rstate = StateActive
 		if c.respLen < 0 {
 			c.respLen = n
 		} else {

@@ -13,17 +13,27 @@ const (
 	timerInterim                       // Config.Interim snapshots
 )
 
-// timer is one pending Zeek timer. Equal times pop in an order fixed by the
-// sequence of heap operations, so replays stay deterministic without a
-// tie-breaking field.
+// timer is one pending Zeek timer, 16 bytes: the due time rounded up to a
+// multiple of 8 ns with the kind in the low 3 bits (far below Zeek's own
+// timer resolution: its times are doubles, about 0.2 µs apart today), and
+// the connection's slab ref and generation. Equal due times pop in kind
+// order; replays stay deterministic.
 type timer struct {
-	at   int64
-	c    *Conn
-	gen  uint32
-	kind timerKind
+	key int64
+	ref uint32
+	gen uint32
 }
 
-func (a timer) before(b timer) bool { return a.at < b.at }
+func makeTimer(at int64, kind timerKind, ref, gen uint32) timer {
+	return timer{key: (at+7)&^7 | int64(kind), ref: ref, gen: gen}
+}
+
+// at is the time the timer fires (its due time, rounded up to 8 ns).
+func (tm timer) at() int64 { return tm.key &^ 7 }
+
+func (tm timer) kind() timerKind { return timerKind(tm.key & 7) }
+
+func (a timer) before(b timer) bool { return a.key < b.key }
 
 // minHeap is a binary min-heap of values that order themselves, typed (one
 // instantiation per element type) to avoid container/heap's interface

@@ -38,10 +38,7 @@ type batch struct {
 }
 
 func (b *batch) release() {
-	for i := range b.recs {
-		b.recs[i].conn.TunnelParents = b.recs[i].conn.TunnelParents[:0]
-	}
-	b.recs = b.recs[:0]
+	b.recs = b.recs[:0] // each slot's Conn keeps its arrays for the next CopyTo
 	if d := b.done; d != nil {
 		b.done = nil
 		d <- struct{}{}
@@ -196,13 +193,8 @@ func (w *worker) run() {
 
 // emit copies the table's closed connections and interim snapshots into the
 // current batch. The Conns belong to the table and are recycled on its next
-// call, so each is copied by value, TunnelParents included. The one part of
-// a Conn that cannot be copied from outside package flow is the spill slice
-// of a history longer than 16 letters: when a record has one, the batch is
-// shipped at once and the worker waits until the writer has delivered it,
-// before the table can recycle the Conn. Interim snapshots of connections
-// with extension state are handled the same way, since the connection stays
-// live and its state keeps changing.
+// call, so each is copied deeply (Conn.CopyTo) into the batch slot, whose
+// arrays are reused.
 func (w *worker) emit(evs []flow.Event) {
 	for i := range evs {
 		ev := &evs[i]
@@ -217,7 +209,7 @@ func (w *worker) emit(evs []flow.Event) {
 			w.cur.first = time.Now().UnixNano()
 		}
 		b := w.cur
-		b.recs = b.recs[:len(b.recs)+1] // keeps the slot's TunnelParents array
+		b.recs = b.recs[:len(b.recs)+1] // keeps the slot's arrays
 		r := &b.recs[len(b.recs)-1]
 		r.kind, r.reason = ev.Kind, ev.Reason
 		ev.Conn.CopyTo(&r.conn) // deep: the table recycles the original

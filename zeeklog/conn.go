@@ -207,7 +207,7 @@ func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 	b = append(b, '\t')
 	b = appendBool(b, cw.IsLocal(c.RespH))
 	b = append(b, '\t')
-	b = strconv.AppendUint(b, c.MissedBytes, 10)
+	b = strconv.AppendUint(b, c.MissedBytes(), 10)
 	b = append(b, '\t')
 	n := len(b)
 	b = c.AppendHistory(b)
@@ -223,10 +223,10 @@ func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 	b = append(b, '\t')
 	b = strconv.AppendUint(b, c.RespIPBytes, 10)
 	b = append(b, '\t')
-	if len(c.TunnelParents) == 0 {
+	if len(c.TunnelParents()) == 0 {
 		b = append(b, '-')
 	} else {
-		for i, u := range c.TunnelParents {
+		for i, u := range c.TunnelParents() {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -311,7 +311,7 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = append(b, `,"local_resp":`...)
 	b = strconv.AppendBool(b, cw.IsLocal(c.RespH))
 	b = append(b, `,"missed_bytes":`...)
-	b = strconv.AppendUint(b, c.MissedBytes, 10)
+	b = strconv.AppendUint(b, c.MissedBytes(), 10)
 	if h := c.AppendHistory(nil); len(h) > 0 {
 		b = append(b, `,"history":"`...)
 		b = append(b, h...)
@@ -327,9 +327,9 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = strconv.AppendUint(b, c.RespPkts, 10)
 	b = append(b, `,"resp_ip_bytes":`...)
 	b = strconv.AppendUint(b, c.RespIPBytes, 10)
-	if len(c.TunnelParents) > 0 {
+	if len(c.TunnelParents()) > 0 {
 		b = append(b, `,"tunnel_parents":[`...)
-		for i, u := range c.TunnelParents {
+		for i, u := range c.TunnelParents() {
 			if i > 0 {
 				b = append(b, ',')
 			}

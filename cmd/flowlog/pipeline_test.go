@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/flowlog/flowlog/capture"
@@ -181,4 +182,55 @@ func FuzzTable(f *testing.F) {
 			t.Fatalf("opened %d closed %d", opened, closed)
 		}
 	})
+}
+
+// BenchmarkConcurrentFlowMemory measures the flow table's memory per
+// concurrent flow on the real mix of many-flows.pcap (one third TCP, the
+// rest UDP, ICMP and other): every frame is fed with its time compressed to
+// 1 ns apart, so no timer fires and every flow of the file is live at the
+// end. Heap bytes (after a GC, index, timers and TCP state included) are
+// divided by the live flows. The capture is built by `make bench`
+// ($FLOWLOG_BENCHDIR, default ~/.cache/flowlog-bench); it skips without it.
+func BenchmarkConcurrentFlowMemory(b *testing.B) {
+	dir := os.Getenv("FLOWLOG_BENCHDIR")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "flowlog-bench")
+	}
+	path := filepath.Join(dir, "many-flows.pcap")
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("%s not built (make bench builds it): %v", path, err)
+	}
+	for it := 0; it < b.N; it++ {
+		src, err := capture.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		tbl := flow.New(flow.Config{Seed: 1})
+		dec := decode.New(decode.Options{})
+		var p decode.Packet
+		var ts int64 = 1_700_000_000e9
+		for {
+			f, err := src.Next()
+			if err != nil {
+				break
+			}
+			ts++
+			dec.Decode(f.LinkType, ts, f.Data, f.WireLen, &p)
+			tbl.Packet(&p)
+		}
+		src.Close()
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		n := tbl.Len()
+		if n == 0 {
+			b.Fatal("no flows")
+		}
+		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(n), "heapB/flow")
+		b.ReportMetric(float64(n), "flows")
+		runtime.KeepAlive(tbl)
+	}
 }

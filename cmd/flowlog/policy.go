@@ -237,7 +237,7 @@ func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 		OrigH: c.OrigH.Netip(), RespH: c.RespH.Netip(), OrigP: c.OrigP, RespP: c.RespP,
 		State: flow.ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, hist), History: hist,
 		OrigBytes: o, RespBytes: r, OrigPkts: c.OrigPkts, RespPkts: c.RespPkts,
-		OrigIPBytes: c.OrigIPBytes, RespIPBytes: c.RespIPBytes, MissedBytes: c.MissedBytes,
+		OrigIPBytes: c.OrigIPBytes, RespIPBytes: c.RespIPBytes, MissedBytes: c.MissedBytes(),
 	}
 	if d := c.Duration(); d > 0 {
 		f.Duration = d

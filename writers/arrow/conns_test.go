@@ -3,7 +3,6 @@ package arrow
 import (
 	"bytes"
 	"net/netip"
-	"slices"
 	"strings"
 	"testing"
 
@@ -38,9 +37,9 @@ func newFeeder() *feeder {
 func (f *feeder) collect() {
 	for _, ev := range f.tbl.Events() {
 		if ev.Kind == flow.EventClosed {
-			c := *ev.Conn
-			c.TunnelParents = slices.Clone(c.TunnelParents)
-			f.done = append(f.done, &c)
+			c := new(flow.Conn)
+			ev.Conn.CopyTo(c)
+			f.done = append(f.done, c)
 		}
 	}
 }
@@ -128,7 +127,7 @@ func testConns(t testing.TB) []*flow.Conn {
 	}
 	var tunnelled bool
 	for _, c := range conns {
-		tunnelled = tunnelled || len(c.TunnelParents) > 0
+		tunnelled = tunnelled || len(c.TunnelParents()) > 0
 	}
 	if !tunnelled {
 		t.Fatal("no connection has tunnel parents")

@@ -552,7 +552,7 @@ func (w *Writer) Write(c *flow.Conn) error {
 	}
 	w.localOrig.Append(w.IsLocal(c.OrigH))
 	w.localResp.Append(w.IsLocal(c.RespH))
-	w.missed.Append(c.MissedBytes)
+	w.missed.Append(c.MissedBytes())
 	if len(h) == 0 {
 		w.history.AppendNull()
 	} else {
@@ -562,11 +562,11 @@ func (w *Writer) Write(c *flow.Conn) error {
 	w.origIP.Append(c.OrigIPBytes)
 	w.respPkts.Append(c.RespPkts)
 	w.respIP.Append(c.RespIPBytes)
-	if len(c.TunnelParents) == 0 {
+	if len(c.TunnelParents()) == 0 {
 		w.tunnel.AppendNull()
 	} else {
 		w.tunnel.Append(true)
-		for _, u := range c.TunnelParents {
+		for _, u := range c.TunnelParents() {
 			b = u.AppendTo(b[:0], 'C')
 			w.tunnelVals.BinaryBuilder.Append(b)
 		}

@@ -308,7 +308,7 @@ func TestNulls(t *testing.T) {
 				if got, want := rec.Column(colHistory).IsNull(i), c.History() == ""; got != want {
 					t.Errorf("row %d: history null %v, want %v", i, got, want)
 				}
-				if got, want := rec.Column(colTunnelParents).IsNull(i), len(c.TunnelParents) == 0; got != want {
+				if got, want := rec.Column(colTunnelParents).IsNull(i), len(c.TunnelParents()) == 0; got != want {
 					t.Errorf("row %d: tunnel_parents null %v, want %v", i, got, want)
 				}
 				if got := rec.Column(colConnState).(*array.Dictionary); got.Dictionary().(*array.String).Value(got.GetValueIndex(i)) != c.State() {
