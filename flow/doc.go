@@ -33,8 +33,17 @@
 // A Table is not safe for concurrent use: run one per worker goroutine and
 // send both directions of a flow to the same worker (Hash is symmetric). The
 // *Conn values in Events belong to the table and are valid until the next
-// call into it; copy what must outlive that. Packet does not keep the
-// decode.Packet or anything it points to.
+// call into it; copy what must outlive that (Conn.CopyTo). Packet does not
+// keep the decode.Packet or anything it points to.
+//
+// # Memory
+//
+// Connections live in a slab of fixed chunks (a *Conn never moves while
+// its connection lives, and is recycled after removal) found through an
+// open-addressing index keyed by a seeded, direction-symmetric hash. A Conn
+// is 192 bytes; TCP connections add a pooled TCP state, and only tunnelled
+// connections, histories over 11 letters and UDP checksum failures add a
+// connRare. Timers are 16-byte heap entries. TestLayoutSizes pins the sizes.
 //
 // # Semantics
 //
