@@ -144,12 +144,6 @@ func (c *Conn) encap() uint64 {
 	return c.rare.encap
 }
 
-// key returns the connection's table key (derivable: the key is
-// direction-symmetric, and one-way ICMP connections never flip).
-func (c *Conn) key() connKey {
-	return makeKey(c.OrigH, c.RespH, c.OrigP, c.RespP, c.IPProto, c.oneWay)
-}
-
 const (
 	tcpIsActive  = 0x1
 	tcpIsPartial = 0x2

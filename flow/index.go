@@ -1,42 +1,37 @@
 package flow
 
-import (
-	"encoding/binary"
-
-	"github.com/flowlog/flowlog/decode"
-)
+import "github.com/flowlog/flowlog/decode"
 
 // The table keeps its connections in a slab (fixed-size chunks of Conn that
 // never move, so a *Conn stays valid while the connection lives) and finds
 // them through an open-addressing index of 8-byte slots. Compared with a Go
-// map[connKey]*Conn this saves the 40-byte key copy and the pointer per
-// entry, the map's per-connection allocation and its size-class rounding:
-// the per-flow memory the sensor pays on a SPAN port.
+// map from a 40-byte key to *Conn this saves the key copy and the pointer
+// per entry, the map's per-connection allocation and its size-class
+// rounding: the per-flow memory the sensor pays on a SPAN port. The TCP
+// state of TCP connections comes from a second slab.
 
-// slabChunk is how many Conns one slab chunk holds.
+// slabChunk is how many values one slab chunk holds.
 const slabChunk = 1024
 
-// slab stores connections in chunks; a connection's ref is its position
-// plus one (0 means none).
-type slab struct {
-	chunks [][]Conn
+// slab stores values in chunks that never move; a value's ref is its
+// position plus one (0 means none).
+type slab[T any] struct {
+	chunks [][]T
 	next   uint32 // refs handed out so far
 }
 
-// alloc returns a never-used Conn and its ref.
-func (s *slab) alloc() *Conn {
+// alloc returns a never-used, zero value and its ref.
+func (s *slab[T]) alloc() (*T, uint32) {
 	i := s.next
 	if int(i/slabChunk) == len(s.chunks) {
-		s.chunks = append(s.chunks, make([]Conn, slabChunk))
+		s.chunks = append(s.chunks, make([]T, slabChunk))
 	}
 	s.next++
-	c := &s.chunks[i/slabChunk][i%slabChunk]
-	c.ref = i + 1
-	return c
+	return &s.chunks[i/slabChunk][i%slabChunk], i + 1
 }
 
-// at returns the Conn with the given ref.
-func (s *slab) at(ref uint32) *Conn {
+// at returns the value with the given ref.
+func (s *slab[T]) at(ref uint32) *T {
 	i := ref - 1
 	return &s.chunks[i/slabChunk][i%slabChunk]
 }
@@ -117,32 +112,6 @@ func (ix *index) remove(tag, ref uint32) {
 			}
 		}
 	}
-}
-
-// flowHash hashes a connection's endpoints, direction-symmetrically unless
-// oneWay (one-way ICMP messages keep their direction, as their key does).
-func flowHash(seed uint64, src, dst *decode.Addr, sp, dp uint16, proto uint8, oneWay bool) uint32 {
-	a := addrHash(src, sp)
-	b := addrHash(dst, dp)
-	var h uint64
-	if oneWay {
-		h = a*0x9E3779B97F4A7C15 + b
-	} else {
-		h = a + b
-	}
-	h ^= seed + uint64(proto)*0xD6E8FEB86659FD93
-	h ^= h >> 32
-	h *= 0xD6E8FEB86659FD93
-	h ^= h >> 29
-	return uint32(h >> 32)
-}
-
-func addrHash(a *decode.Addr, p uint16) uint64 {
-	lo := binary.LittleEndian.Uint64(a[0:8])
-	hi := binary.LittleEndian.Uint64(a[8:16])
-	h := (lo ^ 0x2545F4914F6CDD1D) * 0x9E3779B97F4A7C15
-	h ^= (hi + uint64(p)<<1) * 0xBF58476D1CE4E5B9
-	return h ^ h>>31
 }
 
 // matches reports whether c is the connection of a packet src:sp -> dst:dp.

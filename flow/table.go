@@ -123,7 +123,7 @@ type Stats struct {
 // and packet time. It is not safe for concurrent use; run one per worker.
 type Table struct {
 	cfg    Config
-	slab   slab
+	slab   slab[Conn]
 	index  index
 	live   int // connections in the table
 	timers timerHeap
@@ -132,10 +132,10 @@ type Table struct {
 	now    int64
 	events []Event
 	free   []*Conn
-	// tcpFree holds the TCP state of recycled connections; tcpSlab the
-	// chunks it comes from.
+	// tcpFree holds the TCP state of recycled connections; tcpSlab is
+	// where it comes from.
 	tcpFree []*tcpState
-	tcpSlab [][]tcpState
+	tcpSlab slab[tcpState]
 	dead    []*Conn // removed conns handed out in events; recycled on the next call
 	rng     uint64
 	// hashSeed keys the index hash (from Config.Seed, so layouts and
@@ -295,10 +295,7 @@ func mix64(z uint64) uint64 {
 // rand64 is splitmix64: fast, deterministic from the seed.
 func (t *Table) rand64() uint64 {
 	t.rng += 0x9E3779B97F4A7C15
-	z := t.rng
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-	return z ^ (z >> 31)
+	return mix64(t.rng)
 }
 
 func (t *Table) newConn() *Conn {
@@ -322,7 +319,9 @@ func (t *Table) newConn() *Conn {
 		}
 		c.gen, c.ref = gen, ref
 	} else {
-		c = t.slab.alloc()
+		var ref uint32
+		c, ref = t.slab.alloc()
+		c.ref = ref
 	}
 	return c
 }
@@ -343,14 +342,7 @@ func (t *Table) newTCP() *tcpState {
 			*rb = (*rb)[:0]
 		}
 	} else {
-		n := len(t.tcpSlab)
-		if n == 0 || len(t.tcpSlab[n-1]) == cap(t.tcpSlab[n-1]) {
-			t.tcpSlab = append(t.tcpSlab, make([]tcpState, 0, slabChunk))
-			n++
-		}
-		ch := &t.tcpSlab[n-1]
-		*ch = (*ch)[:len(*ch)+1]
-		s = &(*ch)[len(*ch)-1]
+		s, _ = t.tcpSlab.alloc()
 	}
 	s.orig.lastReassem, s.orig.trim = 1, 1
 	s.resp.lastReassem, s.resp.trim = 1, 1

@@ -306,17 +306,12 @@ func (r *Resolver) query(a netip.Addr) (string, error) {
 	qname := pdns.ReverseName(a)
 	id := uint16(rand.Uint32())
 	q := BuildQuery(id, qname, dnsmsg.TypePTR)
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", r.server)
+	conn, stop, err := r.dial(ctx, "udp")
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
 	if _, err := conn.Write(q); err != nil {
 		return "", err
 	}
@@ -337,18 +332,29 @@ func (r *Resolver) query(a netip.Addr) (string, error) {
 	}
 }
 
-func (r *Resolver) queryTCP(ctx context.Context, q []byte, id uint16, qname string) (string, error) {
+// dial connects to the server over network. The connection's deadline is
+// ctx's, and cancelling ctx unblocks it at once; the caller closes the
+// connection and calls stop.
+func (r *Resolver) dial(ctx context.Context, network string) (net.Conn, func() bool, error) {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", r.server)
+	conn, err := d.DialContext(ctx, network, r.server)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	return conn, stop, nil
+}
+
+func (r *Resolver) queryTCP(ctx context.Context, q []byte, id uint16, qname string) (string, error) {
+	conn, stop, err := r.dial(ctx, "tcp")
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
 	msg := make([]byte, 2+len(q))
 	binary.BigEndian.PutUint16(msg, uint16(len(q)))
 	copy(msg[2:], q)
