@@ -94,9 +94,9 @@ func replayTrace(t *testing.T, trace, out string) []*extracted {
 				}
 				e.files[0] = dir // completed at removal
 				conns = append(conns, e)
-				byUID[c.UID] = e
+				byUID[c.UID()] = e
 			case flow.EventClosed:
-				e := byUID[c.UID]
+				e := byUID[c.UID()]
 				if e == nil {
 					continue
 				}

@@ -128,5 +128,8 @@ func TestLayoutSizes(t *testing.T) {
 		if c.got > c.want {
 			t.Errorf("%s is %d bytes, budget %d", c.name, c.got, c.want)
 		}
+		if testing.Verbose() {
+			t.Logf("%s: %d bytes (budget %d)", c.name, c.got, c.want)
+		}
 	}
 }

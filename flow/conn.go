@@ -51,7 +51,6 @@ type Conn struct {
 	// as Zeek keeps them (Last is not updated by some packets, e.g. after
 	// both TCP sides closed, or bad checksums).
 	Start, Last int64
-	UID         UID
 
 	OrigPkts, RespPkts       uint64
 	OrigIPBytes, RespIPBytes uint64
@@ -59,18 +58,24 @@ type Conn struct {
 	// UDP/ICMP/other: payload bytes per side, -1 while inactive.
 	origLen, respLen int64
 
-	created    uint64 // creation sequence number in the table
-	inactivity int64  // inactivity timeout (ns), 0 = none
+	// uid0 is the first word of the uid: the table's seeded bijection of
+	// the creation sequence number, so it also orders connections by
+	// creation (Table.creationSeq). The second word is derived from it.
+	uid0 uint64
+
+	// Service is conn.log's service column: the protocols detected on the
+	// connection, comma-separated ("" while none; see names/service).
+	Service string
 
 	tcp  *tcpState // TCP only (from the table's pool)
-	rare *connRare // tunnel parents, long histories, scaled counters (nil: none)
-	ext  *Ext      // conn framework state (and anything callers attach); kept when recycled
+	rare *connRare // tunnel parents, long histories, framework state (nil: none); kept when recycled
 
 	OrigP, RespP uint16
 	// VLAN and InnerVLAN of the first packet.
 	VLAN, InnerVLAN uint16
 
 	histSeen uint32
+	anaRef   uint32 // the table's Analyzer state of this connection (0: none)
 	gen      uint32
 	ref      uint32 // position in the table's slab, plus one
 
@@ -80,7 +85,8 @@ type Conn struct {
 	oneWay         bool
 	tcpFlags       uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
 	removed        bool
-	extUsed        bool          // ext is in use by this connection
+	extUsed        bool          // rare.ext is in use by this connection
+	inact          uint8         // inactivity timeout: index into the table's timeouts (0: none)
 	ostate, rstate EndpointState // non-TCP endpoint states
 	histLen        uint8
 	hist           [maxInlineHistory]byte
@@ -88,16 +94,21 @@ type Conn struct {
 
 // connRare holds what few connections need.
 type connRare struct {
+	ext           *Ext  // conn framework state (and anything callers attach)
 	parents       []UID // uids of enclosing tunnel connections
 	histMore      []byte
+	inact         int64     // inactivity timeout (ns) when Conn.inact is inactOverflow
 	udpChk        [2]scaled // UDP bad checksums per side (history C/c)
 	encap         uint64    // identity of the current encapsulation (0: none)
 	tunnelChanges uint8     // tunnel changes reported (Zeek's tunnel_changes)
 }
 
-// reset clears r for reuse, keeping its slices' arrays.
+// reset clears r for reuse, keeping its slices' arrays and its Ext.
 func (r *connRare) reset() {
-	*r = connRare{parents: r.parents[:0], histMore: r.histMore[:0]}
+	if r.ext != nil {
+		r.ext.reset()
+	}
+	*r = connRare{ext: r.ext, parents: r.parents[:0], histMore: r.histMore[:0]}
 }
 
 // rareState returns c's connRare, creating it on first use. Like ext, it
@@ -118,6 +129,13 @@ func (c *Conn) counts(isOrig bool) *counters {
 	}
 	return &c.tcp.counts[1]
 }
+
+// UID returns the connection's uid.
+func (c *Conn) UID() UID { return uidFrom(c.uid0) }
+
+// CopyUID gives c the uid of src (for tools that build records, such as
+// benchmarks of writers).
+func (c *Conn) CopyUID(src *Conn) { c.uid0 = src.uid0 }
 
 // TunnelParents returns the uids of the connection's enclosing tunnels
 // (conn.log tunnel_parents). The slice belongs to the Conn.
@@ -268,9 +286,9 @@ func (c *Conn) hasParent(u UID) bool {
 // copied: fields (SetField) come along, watchers and hooks do not. dst must
 // be a copy, never a connection of a Table.
 func (c *Conn) CopyTo(dst *Conn) {
-	tcp, rare, ext := dst.tcp, dst.rare, dst.ext
+	tcp, rare := dst.tcp, dst.rare
 	*dst = *c
-	dst.tcp, dst.rare, dst.ext, dst.extUsed = nil, nil, ext, false
+	dst.tcp, dst.rare, dst.extUsed = nil, nil, false
 	if c.tcp != nil {
 		if tcp == nil {
 			tcp = new(tcpState)
@@ -283,8 +301,12 @@ func (c *Conn) CopyTo(dst *Conn) {
 		if rare == nil {
 			rare = &connRare{}
 		}
-		parents, more := rare.parents[:0], rare.histMore[:0]
+		parents, more, ext := rare.parents[:0], rare.histMore[:0], rare.ext
 		*rare = *c.rare
+		rare.ext = ext
+		if ext != nil {
+			ext.reset()
+		}
 		rare.parents = append(parents, c.rare.parents...)
 		rare.histMore = append(more, c.rare.histMore...)
 		dst.rare = rare
@@ -292,11 +314,8 @@ func (c *Conn) CopyTo(dst *Conn) {
 		rare.reset()
 		dst.rare = rare // kept for the next copy; empty
 	}
-	if dst.ext != nil {
-		dst.ext.reset()
-	}
-	if c.extUsed && len(c.ext.Fields) > 0 {
+	if c.extUsed && len(c.rare.ext.Fields) > 0 {
 		e := dst.Ext()
-		e.Fields = append(e.Fields, c.ext.Fields...)
+		e.Fields = append(e.Fields, c.rare.ext.Fields...)
 	}
 }

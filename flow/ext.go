@@ -15,6 +15,32 @@ type Watcher interface {
 	OnPacket(t *Table, c *Conn, isOrig bool, l *decode.Layer)
 }
 
+// Analyzer is a Watcher for the whole table that keeps its per-connection
+// state itself, found by a ref the connection carries (SetAnalyzerRef): the
+// cheap way to watch most connections (service detection), with no
+// framework state per connection. It sees a connection's packets while
+// the connection's ref is set, before the connection's own Watchers.
+// Release runs when a connection with a ref is removed, after its removal
+// hooks and before its EventClosed, to free the state. A table has at
+// most one Analyzer (SetAnalyzer).
+type Analyzer interface {
+	Watcher
+	Release(c *Conn)
+}
+
+// SetAnalyzer installs the table's Analyzer (see Analyzer).
+func (t *Table) SetAnalyzer(a Analyzer) { t.analyzer = a }
+
+// TableAnalyzer returns the table's Analyzer (nil: none).
+func (t *Table) TableAnalyzer() Analyzer { return t.analyzer }
+
+// SetAnalyzerRef sets (r > 0) or clears (0) the reference of c's state in
+// the table's Analyzer; it may be called from the Analyzer's OnPacket.
+func (c *Conn) SetAnalyzerRef(r uint32) { c.anaRef = r }
+
+// AnalyzerRef returns c's Analyzer state reference (0: none).
+func (c *Conn) AnalyzerRef() uint32 { return c.anaRef }
+
 // RemovalHook runs once when its connection is removed (timeout, close,
 // reuse, end of input), after the record is final and before the
 // EventClosed that carries it (Zeek's Conn::RemovalHook).
@@ -92,11 +118,12 @@ type namedHook struct {
 
 // Ext returns the connection's framework state, creating it.
 func (c *Conn) Ext() *Ext {
-	if c.ext == nil {
-		c.ext = &Ext{}
+	r := c.rareState()
+	if r.ext == nil {
+		r.ext = &Ext{}
 	}
 	c.extUsed = true
-	return c.ext
+	return r.ext
 }
 
 // HasExt reports whether the connection uses the framework at all.
@@ -113,13 +140,13 @@ func (c *Conn) RemoveWatcher(w Watcher) {
 	if !c.extUsed {
 		return
 	}
-	ws := c.ext.watchers
+	ws := c.rare.ext.watchers
 	for i := range ws {
 		if ws[i] == w {
-			if c.ext.iterating {
+			if c.rare.ext.iterating {
 				ws[i] = nil // compacted when the loop ends
 			} else {
-				c.ext.watchers = append(ws[:i], ws[i+1:]...)
+				c.rare.ext.watchers = append(ws[:i], ws[i+1:]...)
 			}
 			return
 		}
@@ -145,9 +172,9 @@ func (c *Conn) UnregisterHook(name string) bool {
 	if !c.extUsed {
 		return false
 	}
-	for i, nh := range c.ext.hooks {
+	for i, nh := range c.rare.ext.hooks {
 		if nh.name == name {
-			c.ext.hooks = append(c.ext.hooks[:i], c.ext.hooks[i+1:]...)
+			c.rare.ext.hooks = append(c.rare.ext.hooks[:i], c.rare.ext.hooks[i+1:]...)
 			return true
 		}
 	}
@@ -171,7 +198,7 @@ func (c *Conn) Field(name string) (string, bool) {
 	if !c.extUsed {
 		return "", false
 	}
-	for _, f := range c.ext.Fields {
+	for _, f := range c.rare.ext.Fields {
 		if f.Name == name {
 			return f.Value, true
 		}
@@ -227,15 +254,15 @@ func (t *Table) runHooks(c *Conn) {
 	if !c.extUsed {
 		return
 	}
-	for len(c.ext.hooks) > 0 {
-		h := c.ext.hooks[0]
-		c.ext.hooks = c.ext.hooks[1:]
+	for len(c.rare.ext.hooks) > 0 {
+		h := c.rare.ext.hooks[0]
+		c.rare.ext.hooks = c.rare.ext.hooks[1:]
 		h.h.OnRemove(c)
 	}
 }
 
 func (t *Table) watch(c *Conn, isOrig bool, l *decode.Layer) {
-	e := c.ext
+	e := c.rare.ext
 	e.iterating = true
 	for i := 0; i < len(e.watchers); i++ { // watchers may be added meanwhile
 		if w := e.watchers[i]; w != nil {

@@ -1,8 +1,12 @@
 package flow
 
 import (
+	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
+
+	"github.com/flowlog/flowlog/internal/flowtest"
 )
 
 // TestIndexAgainstMap drives the open-addressing index with random inserts
@@ -52,5 +56,77 @@ func TestIndexAgainstMap(t *testing.T) {
 				t.Fatalf("round %d: ref %d (tag %#x) lost", round, r, tag)
 			}
 		}
+	}
+}
+
+func TestUnmix64(t *testing.T) {
+	for _, x := range []uint64{0, 1, 2, 0x9E3779B97F4A7C15, 1<<63 + 12345, ^uint64(0)} {
+		if got := unmix64(mix64(x)); got != x {
+			t.Errorf("unmix64(mix64(%#x)) = %#x", x, got)
+		}
+	}
+	if g, gi := uint64(uidGamma), uint64(uidGammaInv); g*gi != 1 {
+		t.Error("uidGammaInv is not the inverse of uidGamma")
+	}
+}
+
+// TestFlushStepOrder checks that a flush in small steps removes the same
+// connections in the same (creation) order as one Flush, with uids that
+// are all distinct, after slots were recycled.
+func TestFlushStepOrder(t *testing.T) {
+	var opened []UID
+	feed := func(tb *Table) {
+		opened = opened[:0]
+		// 50 flows expire, then 100 new ones take their slots (the free
+		// list hands them out last-first) and new ones: slot order is not
+		// creation order.
+		for i := 0; i < 150; i++ {
+			ts, net := float64(i)*0.01, 0
+			if i >= 50 {
+				ts, net = 100+float64(i)*0.01, 1
+			}
+			tb.Packet(flowtest.UDP(ts, fmt.Sprintf("10.%d.0.%d:1000", net, i), "10.9.0.1:53", "q"))
+			for _, e := range tb.Events() {
+				if e.Kind == EventOpened && net == 1 {
+					opened = append(opened, e.Conn.UID())
+				}
+			}
+		}
+	}
+	whole := New(Config{Seed: 3})
+	feed(whole)
+	whole.Flush()
+	var want []UID
+	for _, e := range whole.Events() {
+		want = append(want, e.Conn.UID())
+	}
+	steps := New(Config{Seed: 3})
+	feed(steps)
+	var got []UID
+	n := 0
+	for more := true; more; n++ {
+		more = steps.FlushStep(7)
+		for _, e := range steps.Events() {
+			if e.Kind != EventClosed || e.Reason != ReasonFlush {
+				t.Fatalf("event %v/%v in a flush", e.Kind, e.Reason)
+			}
+			got = append(got, e.Conn.UID())
+		}
+	}
+	if len(want) != 100 || !slices.Equal(got, want) {
+		t.Fatalf("FlushStep order differs from Flush: %d vs %d records\n%v\n%v", len(got), len(want), got[:5], want[:5])
+	}
+	if !slices.Equal(got, opened) {
+		t.Fatal("flush order is not creation order")
+	}
+	seen := map[UID]bool{}
+	for _, u := range got {
+		if seen[u] {
+			t.Fatalf("uid %s repeated", u)
+		}
+		seen[u] = true
+	}
+	if n < 100/7 {
+		t.Errorf("%d steps for 100 connections by 7", n)
 	}
 }

@@ -41,3 +41,23 @@ func addrHash(a *decode.Addr, p uint16) uint64 {
 	h ^= (hi + uint64(p)<<1) * 0xBF58476D1CE4E5B9
 	return h ^ h>>31
 }
+
+// Uids: the first word is mix64(uidBase + n*uidGamma) for the n-th uid of
+// a table, a bijection of n (so uids never repeat); the second word, of 32
+// bits as in Zeek's 96-bit uids, is derived from the first.
+const (
+	uidGamma    = 0x9E3779B97F4A7C15
+	uidGammaInv = 0xF1DE83E19937733D // uidGamma * uidGammaInv == 1 (mod 2^64)
+)
+
+func uidFrom(u0 uint64) UID { return UID{u0, mix64(u0^0xD6E8FEB86659FD93) >> 32} }
+
+// unmix64 inverts mix64.
+func unmix64(z uint64) uint64 {
+	z ^= z>>31 ^ z>>62
+	z *= 0x319642B2D24D8EC3 // inverse of 0x94D049BB133111EB
+	z ^= z>>27 ^ z>>54
+	z *= 0x96DE1B173F119089 // inverse of 0xBF58476D1CE4E5B9
+	z ^= z>>30 ^ z>>60
+	return z
+}

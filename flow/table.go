@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"math"
 	"sort"
 	"time"
 
@@ -137,7 +138,16 @@ type Table struct {
 	tcpFree []*tcpState
 	tcpSlab slab[tcpState]
 	dead    []*Conn // removed conns handed out in events; recycled on the next call
-	rng     uint64
+	rng     uint64  // eviction samples
+	// flushing holds the refs FlushStep has still to remove, in order.
+	flushing []uint32
+	// analyzer sees the packets of connections with an analyzer ref.
+	analyzer Analyzer
+	// uidBase and uidSeq make uids (nextUID0).
+	uidBase, uidSeq uint64
+	// inacts are the distinct inactivity timeouts in use (Conn.inact
+	// indexes it; 0 is "none").
+	inacts []int64
 	// hashSeed keys the index hash (from Config.Seed, so layouts and
 	// eviction samples replay alike).
 	hashSeed uint64
@@ -190,6 +200,8 @@ func New(cfg Config) *Table {
 		likely:       cfg.LikelyServerPorts,
 		tunnels:      make(map[tunnelKey]UID),
 		rng:          cfg.Seed,
+		uidBase:      cfg.Seed,
+		inacts:       []int64{0},
 		hashSeed:     mix64(cfg.Seed ^ 0x6A09E667F3BCC909),
 	}
 	for k, v := range cfg.PortTimeouts {
@@ -260,29 +272,63 @@ func (t *Table) advance(now int64) {
 }
 
 // Flush removes every remaining connection (end of input), in creation
-// order.
+// order. Their events are all in Events at once: FlushStep bounds them.
 func (t *Table) Flush() {
+	for t.FlushStep(math.MaxInt) {
+	}
+}
+
+// FlushStep removes up to n of the remaining connections (end of input),
+// in creation order, and reports whether any remain. Like Packet, each call
+// replaces the events of the last: call it until it returns false,
+// consuming Events after each call, so that the end of a large table does
+// not hold all its records at once. Packets must not be given to the table
+// between the first and the last step.
+func (t *Table) FlushStep(n int) bool {
 	t.begin()
-	list := make([]*Conn, 0, t.live)
-	for ref := uint32(1); ref <= t.slab.next; ref++ {
-		if c := t.slab.at(ref); !c.removed {
-			list = append(list, c)
+	if t.flushing == nil {
+		refs := make([]uint32, 0, t.live)
+		for ref := uint32(1); ref <= t.slab.next; ref++ {
+			if !t.slab.at(ref).removed {
+				refs = append(refs, ref)
+			}
 		}
+		sort.Slice(refs, func(i, j int) bool {
+			return t.creationSeq(t.slab.at(refs[i])) < t.creationSeq(t.slab.at(refs[j]))
+		})
+		t.flushing = refs
 	}
-	sortConns(list)
-	for _, c := range list {
-		t.remove(c, ReasonFlush)
+	for ; n > 0 && len(t.flushing) > 0; n-- {
+		t.remove(t.slab.at(t.flushing[0]), ReasonFlush)
+		t.flushing = t.flushing[1:]
 	}
+	if len(t.flushing) > 0 {
+		return true
+	}
+	t.flushing = nil
 	t.timers = t.timers[:0]
 	t.user = t.user[:0]
+	return false
 }
 
 func (t *Table) addTimer(c *Conn, at int64, kind timerKind) {
 	t.timers.push(makeTimer(at, kind, c.ref, c.gen))
 }
 
-func (t *Table) nextUID() UID {
-	return UID{t.rand64(), t.rand64() >> 32}
+// nextUID0 returns the first word of the next uid (see uidFrom): a
+// seeded bijection of the uid sequence number, so uids never repeat and
+// the number can be recovered (creationSeq).
+func (t *Table) nextUID0() uint64 {
+	t.uidSeq++
+	return mix64(t.uidBase + t.uidSeq*uidGamma)
+}
+
+func (t *Table) nextUID() UID { return uidFrom(t.nextUID0()) }
+
+// creationSeq recovers the uid sequence number of c: connections sorted by
+// it are in creation order.
+func (t *Table) creationSeq(c *Conn) uint64 {
+	return (unmix64(c.uid0) - t.uidBase) * uidGammaInv
 }
 
 // mix64 is splitmix64's finalizer.
@@ -304,12 +350,8 @@ func (t *Table) newConn() *Conn {
 		c = t.free[n-1]
 		t.free = t.free[:n-1]
 		gen, ref := c.gen+1, c.ref
-		ext, rare, tcp := c.ext, c.rare, c.tcp
+		rare, tcp := c.rare, c.tcp
 		*c = Conn{}
-		if ext != nil {
-			ext.reset()
-			c.ext = ext
-		}
 		if rare != nil {
 			rare.reset()
 			c.rare = rare
@@ -354,6 +396,10 @@ func (t *Table) remove(c *Conn, why Reason) {
 		return
 	}
 	t.runHooks(c)
+	if c.anaRef != 0 {
+		t.analyzer.Release(c)
+		c.anaRef = 0
+	}
 	c.removed = true
 	t.index.remove(t.connTag(c), c.ref)
 	t.live--
@@ -414,7 +460,7 @@ func (t *Table) Packet(p *decode.Packet) {
 		c := t.layer(p, l, ts, parent, havePar, encap)
 		lastConn, haveConn = UID{}, false
 		if c != nil {
-			lastConn, haveConn = c.UID, true
+			lastConn, haveConn = c.UID(), true
 		}
 	}
 }
@@ -460,7 +506,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.Trans = trans
 		c.oneWay = oneWay
 		c.Start, c.Last = ts, ts
-		c.UID = t.nextUID()
+		c.uid0 = t.nextUID0()
 		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
 		c.origLen, c.respLen = -1, -1
 		if encap != 0 {
@@ -488,7 +534,6 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 			t.fifo = append(t.fifo, connRef{c, c.gen})
 		}
 		t.stats.Created++
-		c.created = t.stats.Created
 		if t.live > t.stats.MaxActive {
 			t.stats.MaxActive = t.live
 		}
@@ -552,8 +597,11 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 	if l.HistoryX {
 		c.addHistory('X')
 	}
-	if c.extUsed && len(c.ext.watchers) > 0 {
+	if c.anaRef != 0 {
 		// the packet may have flipped the connection (SYN-ACK first)
+		t.analyzer.OnPacket(t, c, src == c.OrigH && sp == c.OrigP, l)
+	}
+	if c.extUsed && len(c.rare.ext.watchers) > 0 {
 		t.watch(c, src == c.OrigH && sp == c.OrigP, l)
 	}
 	return c
@@ -662,11 +710,11 @@ func (t *Table) portTimeout(c *Conn, def int64) int64 {
 
 // setInactivity is Zeek's Connection::SetInactivityTimeout.
 func (t *Table) setInactivity(c *Conn, d int64) {
-	if d == c.inactivity {
+	old := t.inactivity(c)
+	if d == old {
 		return
 	}
-	old := c.inactivity
-	c.inactivity = d
+	t.storeInactivity(c, d)
 	// While a timeout is set, one inactivity timer is pending, due by
 	// c.Last+old. When the new deadline is later, that timer re-arms
 	// itself at it when it fires (as Zeek's InactivityTimer does), so it
@@ -674,6 +722,36 @@ func (t *Table) setInactivity(c *Conn, d int64) {
 	if d > 0 && (old == 0 || d < old) {
 		t.addTimer(c, c.Last+d, timerInactivity)
 	}
+}
+
+// inactOverflow in Conn.inact means the timeout is in connRare.inact: more
+// distinct timeouts are in use than a byte indexes (scripts may set any).
+const inactOverflow = 255
+
+// inactivity returns c's inactivity timeout (ns; 0: none).
+func (t *Table) inactivity(c *Conn) int64 {
+	if c.inact == inactOverflow {
+		return c.rare.inact
+	}
+	return t.inacts[c.inact]
+}
+
+// storeInactivity sets c's timeout: an index into the table's few distinct
+// values (the configured ones, in practice), so a Conn spends one byte on it.
+func (t *Table) storeInactivity(c *Conn, d int64) {
+	for i, v := range t.inacts {
+		if v == d {
+			c.inact = uint8(i)
+			return
+		}
+	}
+	if len(t.inacts) < inactOverflow {
+		c.inact = uint8(len(t.inacts))
+		t.inacts = append(t.inacts, d)
+		return
+	}
+	c.inact = inactOverflow
+	c.rareState().inact = d
 }
 
 // SetInactivityTimeout changes one connection's inactivity timeout at run
@@ -705,19 +783,16 @@ func (t *Table) fire(tm timer) {
 		t.events = append(t.events, Event{Kind: EventInterim, Conn: c})
 		t.addTimer(c, tm.at()+int64(t.cfg.Interim), timerInterim)
 	case timerInactivity:
-		if c.inactivity == 0 {
+		d := t.inactivity(c)
+		if d == 0 {
 			return
 		}
-		if c.Last+c.inactivity <= tm.at() || c.Last+c.inactivity <= t.now {
+		if c.Last+d <= tm.at() || c.Last+d <= t.now {
 			t.remove(c, ReasonInactivity)
 			return
 		}
-		t.addTimer(c, c.Last+c.inactivity, timerInactivity)
+		t.addTimer(c, c.Last+d, timerInactivity)
 	default:
 		t.tcpTimer(c, tm)
 	}
-}
-
-func sortConns(list []*Conn) {
-	sort.Slice(list, func(i, j int) bool { return list[i].created < list[j].created })
 }

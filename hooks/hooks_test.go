@@ -44,7 +44,7 @@ func newRecorder(tb *testing.T, cfg flow.Config) *recorder {
 
 func (r *recorder) hook(name string) func(*flow.Conn) {
 	return func(c *flow.Conn) {
-		uid := c.UID.String()
+		uid := c.UID().String()
 		r.calls = append(r.calls, uid+":"+name)
 		if _, ok := r.inHook[uid]; !ok {
 			r.inHook[uid] = snap(c)
@@ -72,7 +72,7 @@ func (r *recorder) events() {
 				r.tb.Errorf("second Register(b) = true")
 			}
 		case flow.EventClosed:
-			uid := ev.Conn.UID.String()
+			uid := ev.Conn.UID().String()
 			r.states[uid] = snap(ev.Conn)
 			r.reason[uid] = ev.Reason
 			for _, n := range []string{"a", "b", "c"} {

@@ -182,11 +182,13 @@ func (w *worker) run() {
 	if !detached {
 		w.src.Detach()
 	}
-	w.table.Flush()
-	if w.hook != nil {
-		w.hook(w.table, nil)
+	for more := true; more; {
+		more = w.table.FlushStep(4096)
+		if w.hook != nil {
+			w.hook(w.table, nil)
+		}
+		w.emit(w.table.Events())
 	}
-	w.emit(w.table.Events())
 	w.ship()
 	w.publish()
 }

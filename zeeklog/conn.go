@@ -171,7 +171,7 @@ func (cw *ConnWriter) Write(c *flow.Conn) error {
 func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 	b = appendTime(b, c.Start)
 	b = append(b, '\t')
-	b = c.UID.AppendTo(b, 'C')
+	b = c.UID().AppendTo(b, 'C')
 	b = append(b, '\t')
 	b = appendAddr(b, c.OrigH)
 	b = append(b, '\t')
@@ -183,7 +183,7 @@ func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 	b = append(b, '\t')
 	b = append(b, c.Trans.String()...)
 	b = append(b, '\t')
-	if svc, ok := c.Field("service"); ok && svc != "" {
+	if svc := c.Service; svc != "" {
 		b = appendEscaped(b, svc) // set by service detection (names/service)
 	} else {
 		b = append(b, '-')
@@ -275,7 +275,7 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = append(b, `{"ts":`...)
 	b = appendTime(b, c.Start)
 	b = append(b, `,"uid":"`...)
-	b = c.UID.AppendTo(b, 'C')
+	b = c.UID().AppendTo(b, 'C')
 	b = append(b, `","id.orig_h":"`...)
 	b = appendAddr(b, c.OrigH)
 	b = append(b, `","id.orig_p":`...)
@@ -287,7 +287,7 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = append(b, `,"proto":"`...)
 	b = append(b, c.Trans.String()...)
 	b = append(b, '"')
-	if svc, ok := c.Field("service"); ok && svc != "" {
+	if svc := c.Service; svc != "" {
 		b = append(b, `,"service":`...)
 		b = strconv.AppendQuote(b, svc)
 	} else if cw.opt.JSONNulls {

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 type Config struct {
 	Reads           []string
 	OutDir          string
+	MemProfile      string // heap profile written at the end of input
 	IgnoreChecksums bool
 	Filter          string
 	LocalNets       []netip.Prefix
@@ -166,6 +168,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
 	var cpuProfile string
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile (go tool pprof) to this file at the end of input, before the remaining flows are flushed")
 	fs.DurationVar(&cfg.Interim, "interim", 0, "write interim records of long-lived connections every interval (e.g. 1h) to conn_long.log")
 	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections (per worker with -i); when full, half-open ones are evicted first (0: unbounded for -r, a default from available memory for -i)")
 	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
@@ -373,7 +376,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 			dir = cfg.OutDir
 		}
 		extractor = &contents.Extractor{Dir: dir, OnError: func(c *flow.Conn, err error) {
-			fmt.Fprintf(stderr, "flowlog: warning: contents of %s: %v\n", c.UID, err)
+			fmt.Fprintf(stderr, "flowlog: warning: contents of %s: %v\n", c.UID(), err)
 		}}
 		tcfg.OnOpen = func(t *flow.Table, c *flow.Conn) {
 			if sel.Match(cur.LinkType, cur.Data, cur.WireLen) {
@@ -467,10 +470,17 @@ func replay(cfg *Config, stderr io.Writer) int {
 			prog.update(&st, table.Len())
 		}
 	}
-	table.Flush()
-	nm.Events(table, nil)
-	pol.handle(table, table.Events())
-	out.events(table.Events())
+	if cfg.MemProfile != "" {
+		writeHeapProfile(cfg.MemProfile, stderr)
+	}
+	// The remaining connections, a batch at a time: a large table's
+	// records are never all held at once.
+	for more := true; more; {
+		more = table.FlushStep(flushBatch)
+		nm.Events(table, nil)
+		pol.handle(table, table.Events())
+		out.events(table.Events())
+	}
 	pol.report()
 	if pol != nil {
 		if err := pol.shared.close(); err != nil {
@@ -773,4 +783,28 @@ func (o *outputs) close() error {
 		}
 	}
 	return first
+}
+
+// flushBatch is how many connections one FlushStep removes at the end of
+// input.
+const flushBatch = 4096
+
+// writeHeapProfile writes a heap profile (after a GC, so it shows what is
+// live) to path.
+func writeHeapProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Fprintf(stderr, "flowlog: --memprofile: heap live %d B, in use %d B, idle %d B (released %d B), total from the OS %d B\n",
+			m.HeapAlloc, m.HeapInuse, m.HeapIdle, m.HeapReleased, m.Sys)
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "flowlog: --memprofile: %v\n", err)
+	}
 }

@@ -232,7 +232,7 @@ func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 	hist := c.History()
 	f := &p.fbuf // reused: Runtime.Call and Evaluate do not keep it
 	*f = scripts.Flow{
-		Event: ev, UID: c.UID.String(), TS: float64(now) / 1e9, Start: float64(c.Start) / 1e9,
+		Event: ev, UID: c.UID().String(), TS: float64(now) / 1e9, Start: float64(c.Start) / 1e9,
 		Proto: c.Trans.String(), IPProto: c.IPProto,
 		OrigH: c.OrigH.Netip(), RespH: c.RespH.Netip(), OrigP: c.OrigP, RespP: c.RespP,
 		State: flow.ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, hist), History: hist,
@@ -242,7 +242,7 @@ func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 	if d := c.Duration(); d > 0 {
 		f.Duration = d
 	}
-	f.Service, _ = c.Field("service")
+	f.Service = c.Service
 	f.SNI, _ = c.Field("sni")
 	f.LocalOrig, f.LocalResp = p.isLocal(f.OrigH), p.isLocal(f.RespH)
 	orig, resp := netip.AddrPortFrom(f.OrigH, c.OrigP), netip.AddrPortFrom(f.RespH, c.RespP)
@@ -256,7 +256,7 @@ func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 	} else {
 		f.LocalHost, f.RemoteHost = p.name(c.RespH, c), p.name(c.OrigH, c)
 	}
-	if st := p.flows[c.UID]; st != nil {
+	if st := p.flows[c.UID()]; st != nil {
 		f.Tags = st.tags
 		f.RemovalHook = st.hook
 	}
@@ -273,10 +273,10 @@ func (p *policy) name(a decode.Addr, c *flow.Conn) string {
 }
 
 func (p *policy) state(c *flow.Conn) *pstate {
-	st := p.flows[c.UID]
+	st := p.flows[c.UID()]
 	if st == nil {
 		st = &pstate{}
-		p.flows[c.UID] = st
+		p.flows[c.UID()] = st
 	}
 	return st
 }
@@ -295,11 +295,11 @@ func (p *policy) handle(t *flow.Table, evs []flow.Event) {
 			p.run(t, c, scripts.EventOpened, c.Start, nil)
 		case flow.EventClosed:
 			p.run(t, c, scripts.EventClosed, c.Last, nil)
-			if st := p.flows[c.UID]; st != nil {
+			if st := p.flows[c.UID()]; st != nil {
 				if st.drop {
 					c.SetField(dropField, "1")
 				}
-				delete(p.flows, c.UID)
+				delete(p.flows, c.UID())
 			}
 		}
 	}
@@ -434,7 +434,7 @@ func (p *policy) apply(t *flow.Table, c *flow.Conn, r scripts.Request) {
 			which |= contents.Resp
 		}
 		if err := contents.Extract(t, c, p.extract, which); err != nil {
-			fmt.Fprintf(p.stderr, "flowlog: warning: extract %s: %v\n", c.UID, err)
+			fmt.Fprintf(p.stderr, "flowlog: warning: extract %s: %v\n", c.UID(), err)
 		}
 	case scripts.RequestRemovalHook:
 		st := p.state(c)

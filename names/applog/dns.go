@@ -390,7 +390,7 @@ func (w *dnsConn) reply(m *dnsmsg.Msg, rr *dnsmsg.RR, s string, ts int64) {
 }
 
 func (w *dnsConn) emit(c *flow.Conn, r *DNSRecord) {
-	r.UID = c.UID
+	r.UID = c.UID()
 	r.OrigH, r.RespH, r.OrigP, r.RespP = c.OrigH, c.RespH, c.OrigP, c.RespP
 	if r.swapped {
 		r.OrigH, r.RespH, r.OrigP, r.RespP = r.RespH, r.OrigH, r.RespP, r.OrigP

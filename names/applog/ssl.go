@@ -276,7 +276,7 @@ func (w *sslConn) OnRemove(c *flow.Conn) {
 
 func (w *sslConn) emit(c *flow.Conn) {
 	r := &w.s.rec
-	*r = SSLRecord{TS: w.helloTS, UID: c.UID, OrigH: c.OrigH, RespH: c.RespH, OrigP: c.OrigP, RespP: c.RespP,
+	*r = SSLRecord{TS: w.helloTS, UID: c.UID(), OrigH: c.OrigH, RespH: c.RespH, OrigP: c.OrigP, RespP: c.RespP,
 		Version: w.version, HasVersion: w.hasVersion, ServerName: w.sni, JA3: w.ja3, JA4: w.ja4, Transport: w.transport}
 	if w.s.OnRecord != nil {
 		w.s.OnRecord(r)

@@ -7,10 +7,6 @@ import (
 	"github.com/flowlog/flowlog/flow"
 )
 
-// Field is the flow.Conn extra field (Conn.Field) holding the detected
-// services, joined by "," as conn.log's service column.
-const Field = "service"
-
 // Config tunes the detector. Zero values take the defaults.
 type Config struct {
 	// MaxBytes is how many payload bytes of each direction are examined
@@ -47,7 +43,10 @@ func (c *Config) defaults() {
 type Detector struct {
 	cfg    Config
 	expect map[expectKey]expectVal
-	free   []*conn
+	// states are the detectors of attached connections (Conn.AnalyzerRef
+	// is the index plus one); free lists unused refs.
+	states []*conn
+	free   []uint32
 	// Stats
 	attached, detached uint64
 }
@@ -99,12 +98,15 @@ func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
 			}
 			delete(d.expect, k)
 			if v.until >= t.Now() && d.enabled(v.service) {
-				c.SetField(Field, v.service)
+				c.Service = v.service
 				return // a data channel: nothing more to detect
 			}
 		}
 	}
-	w := d.get()
+	if t.TableAnalyzer() != flow.Analyzer(d) {
+		t.SetAnalyzer(d) // one Detector per table: it watches through the table
+	}
+	ref, w := d.get()
 	w.d = d
 	w.tcp = c.Trans == flow.TransportTCP
 	w.respPort = c.RespP
@@ -114,7 +116,7 @@ func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
 		w.live = allUDP
 	}
 	d.attached++
-	c.AddWatcher(w)
+	c.SetAnalyzerRef(ref)
 	if l, isOrig := LayerOf(c, p); l != nil {
 		w.OnPacket(t, c, isOrig, l)
 	}
@@ -142,23 +144,35 @@ func LayerOf(c *flow.Conn, p *decode.Packet) (*decode.Layer, bool) {
 	return nil, false
 }
 
-func (d *Detector) get() *conn {
+func (d *Detector) get() (uint32, *conn) {
 	if n := len(d.free); n > 0 {
-		w := d.free[n-1]
+		ref := d.free[n-1]
 		d.free = d.free[:n-1]
-		return w
+		return ref, d.states[ref-1]
 	}
-	return &conn{}
+	w := &conn{}
+	d.states = append(d.states, w)
+	return uint32(len(d.states)), w
 }
 
-func (d *Detector) put(w *conn) {
-	if len(d.free) >= 1024 {
-		return
-	}
+func (d *Detector) put(ref uint32) {
+	w := d.states[ref-1]
 	ob, rb := w.orig.buf[:0], w.resp.buf[:0]
 	*w = conn{}
 	w.orig.buf, w.resp.buf = ob, rb
-	d.free = append(d.free, w)
+	d.free = append(d.free, ref)
+}
+
+// OnPacket implements flow.Analyzer: it runs the connection's detector.
+func (d *Detector) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer) {
+	d.states[c.AnalyzerRef()-1].OnPacket(t, c, isOrig, l)
+}
+
+// Release implements flow.Analyzer: a connection removed while its
+// detector was attached gives it back.
+func (d *Detector) Release(c *flow.Conn) {
+	d.put(c.AnalyzerRef())
+	c.SetAnalyzerRef(0)
 }
 
 // expectConn announces a connection orig -> resp:port, at packet time now.
@@ -178,10 +192,7 @@ func (d *Detector) expectConn(orig, resp decode.Addr, port uint16, service strin
 
 // Of returns the services detected on c so far, joined by "," in the order
 // they were confirmed ("" if none).
-func Of(c *flow.Conn) string {
-	s, _ := c.Field(Field)
-	return s
-}
+func Of(c *flow.Conn) string { return c.Service }
 
 // dir is one direction's examined prefix.
 type dir struct {
@@ -303,11 +314,11 @@ func (w *conn) remove(c *flow.Conn, s string) {
 func (w *conn) publish(c *flow.Conn) {
 	switch w.nfound {
 	case 0:
-		c.SetField(Field, "")
+		c.Service = ""
 	case 1:
-		c.SetField(Field, w.found[0])
+		c.Service = w.found[0]
 	default:
-		c.SetField(Field, strings.Join(w.found[:w.nfound], ","))
+		c.Service = strings.Join(w.found[:w.nfound], ",")
 	}
 }
 
@@ -370,7 +381,7 @@ func (w *conn) detach(t *flow.Table, c *flow.Conn) {
 		return
 	}
 	w.done = true
-	c.RemoveWatcher(w)
 	w.d.detached++
-	w.d.put(w)
+	w.d.put(c.AnalyzerRef())
+	c.SetAnalyzerRef(0)
 }

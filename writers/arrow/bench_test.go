@@ -1,9 +1,11 @@
 package arrow
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/flowlog/flowlog/flow"
+	"github.com/flowlog/flowlog/internal/flowtest"
 	"github.com/flowlog/flowlog/zeeklog"
 )
 
@@ -51,12 +53,13 @@ func BenchmarkWrite(b *testing.B) {
 			for i, c := range conns {
 				rows[i] = *c
 			}
+			uids := uniqueUIDs(b, 1<<14)
 			b.ReportAllocs()
 			i, n := 0, uint64(0)
 			for b.Loop() {
 				c := &rows[i]
 				n++
-				c.UID[0] = n * 0x9e3779b97f4a7c15
+				c.CopyUID(uids[n%uint64(len(uids))])
 				c.Start += 1000
 				c.Last += 1000
 				c.OrigP = uint16(n) | 1024
@@ -74,4 +77,24 @@ func BenchmarkWrite(b *testing.B) {
 			b.ReportMetric(float64(out.n)/float64(b.N), "B/rec")
 		})
 	}
+}
+
+// uniqueUIDs returns n connections with distinct uids, made by a table.
+func uniqueUIDs(b *testing.B, n int) []*flow.Conn {
+	t := flow.New(flow.Config{Seed: 7})
+	out := make([]*flow.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		t.Packet(flowtest.UDP(1, fmt.Sprintf("10.%d.%d.1:5000", i>>8, i&255), "10.0.0.2:53", "x"))
+		for _, e := range t.Events() {
+			if e.Kind == flow.EventOpened {
+				c := new(flow.Conn)
+				e.Conn.CopyTo(c)
+				out = append(out, c)
+			}
+		}
+	}
+	if len(out) != n {
+		b.Fatalf("%d connections, want %d", len(out), n)
+	}
+	return out
 }

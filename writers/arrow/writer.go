@@ -502,7 +502,7 @@ func (w *Writer) Write(c *flow.Conn) error {
 	}
 
 	w.ts.Append(arrow.Timestamp(roundMicros(c.Start)))
-	b := c.UID.AppendTo(w.scratch[:0], 'C')
+	b := c.UID().AppendTo(w.scratch[:0], 'C')
 	w.uid.BinaryBuilder.Append(b)
 	b = c.OrigH.Netip().AppendTo(b[:0])
 	w.origH.BinaryBuilder.Append(b)
@@ -517,7 +517,7 @@ func (w *Writer) Write(c *flow.Conn) error {
 	}
 	// service: what names/service detected (a set joined with ",", open
 	// vocabulary, so a plain string column rather than a fixed dictionary)
-	if svc, ok := c.Field("service"); ok && svc != "" {
+	if svc := c.Service; svc != "" {
 		w.service.Append(svc)
 	} else {
 		w.service.AppendNull()
