@@ -92,7 +92,7 @@ func (w *conn) pop3Lines(c *flow.Conn, isOrig bool, p []byte, keep bool) {
 	if isOrig {
 		k = 0
 	}
-	lines(&w.lineBuf[k], p, keep, func(line []byte) {
+	lines(&w.ctlOf().lineBuf[k], p, keep, func(line []byte) {
 		if isOrig {
 			var buf [16]byte
 			wd, _ := word(trimSpace(line), buf[:])
@@ -103,8 +103,8 @@ func (w *conn) pop3Lines(c *flow.Conn, isOrig bool, p []byte, keep bool) {
 			case "LIST", "UIDL":
 				multi = len(bytes.Fields(line)) == 1
 			}
-			if len(w.pop3Pending) < 64 {
-				w.pop3Pending = append(w.pop3Pending, multi)
+			if len(w.ctlOf().pop3Pending) < 64 {
+				w.ctlOf().pop3Pending = append(w.ctlOf().pop3Pending, multi)
 			}
 			return
 		}
@@ -124,9 +124,9 @@ func (w *conn) pop3Lines(c *flow.Conn, isOrig bool, p []byte, keep bool) {
 			w.pop3Greeted = true
 			return
 		}
-		if len(w.pop3Pending) > 0 {
-			multi := w.pop3Pending[0]
-			w.pop3Pending = w.pop3Pending[1:]
+		if len(w.ctlOf().pop3Pending) > 0 {
+			multi := w.ctlOf().pop3Pending[0]
+			w.ctlOf().pop3Pending = w.ctlOf().pop3Pending[1:]
 			w.pop3Multi = multi && hasPrefixFold(line, "+OK")
 		}
 	})
@@ -172,7 +172,7 @@ func (w *conn) lineBufs(c *flow.Conn, isOrig bool, p []byte, keep bool) {
 		k = 0
 	}
 	now := c.Last
-	lines(&w.lineBuf[k], p, keep, func(line []byte) {
+	lines(&w.ctlOf().lineBuf[k], p, keep, func(line []byte) {
 		if isOrig {
 			switch {
 			case hasPrefixFold(line, "PORT "):
@@ -220,9 +220,9 @@ func (w *conn) lineBufs(c *flow.Conn, isOrig bool, p []byte, keep bool) {
 // reply, which ends at a line starting with the same code and a space) or
 // the end of the line.
 func (w *conn) ftpReplyOK(line []byte) bool {
-	if w.ftpReplyMulti != "" {
-		if len(line) >= 4 && string(line[:3]) == w.ftpReplyMulti && line[3] == ' ' {
-			w.ftpReplyMulti = ""
+	if w.ctlOf().ftpReplyMulti != "" {
+		if len(line) >= 4 && string(line[:3]) == w.ctlOf().ftpReplyMulti && line[3] == ' ' {
+			w.ctlOf().ftpReplyMulti = ""
 		}
 		return true
 	}
@@ -236,7 +236,7 @@ func (w *conn) ftpReplyOK(line []byte) bool {
 	case ' ':
 		return true
 	case '-':
-		w.ftpReplyMulti = string(line[:3])
+		w.ctlOf().ftpReplyMulti = string(line[:3])
 		return true
 	}
 	return false

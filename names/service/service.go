@@ -198,9 +198,9 @@ func Of(c *flow.Conn) string { return c.Service }
 type dir struct {
 	buf     []byte
 	next    uint32 // TCP: next expected sequence number
+	pkts    uint16 // data packets (UDP: datagrams) seen (saturating)
 	started bool
 	gap     bool // TCP: a segment was missing: no more bytes
-	pkts    int  // data packets (UDP: datagrams) seen
 }
 
 // add appends a TCP segment's payload if it continues the prefix.
@@ -212,7 +212,9 @@ func (x *dir) addTCP(l *decode.Layer, max int) bool {
 	if len(p) == 0 || x.gap {
 		return false
 	}
-	x.pkts++
+	if x.pkts < 0xffff {
+		x.pkts++
+	}
 	if !x.started {
 		x.next, x.started = l.Seq, true
 	}
@@ -245,15 +247,11 @@ type conn struct {
 	orig, resp dir
 	pkts       int
 	live       uint32 // protocols not yet ruled out
-	found      [6]string
-	nfound     int
 	// upgrade: watching for a TLS ClientHello after STARTTLS & co.
 	upgrade     bool
 	upgradeLeft int
 	// ftp: the control connection stays attached to learn data channels.
 	ftp bool
-	// lineBuf holds a partial control line per direction (FTP, POP3).
-	lineBuf [2][]byte
 	// http: request seen was CONNECT / asked for a WebSocket upgrade.
 	httpConnect, httpWS, httpWait bool
 	// The roles as of the last packet (the table may flip them).
@@ -270,8 +268,8 @@ type conn struct {
 	pop3          bool
 	pop3Multi     bool
 	pop3Greeted   bool
-	pop3Pending   []bool
-	ftpReplyMulti string
+	// ctl: line state of control protocols (FTP, POP3), nil until needed.
+	ctl *ctlState
 	// teredo: valid packets seen from the originator and the responder.
 	teredoOrig, teredoResp bool
 	// ssl: confirmed from a ClientHello; removed again if the server
@@ -281,45 +279,61 @@ type conn struct {
 	quic quicState
 }
 
-func (w *conn) has(s string) bool {
-	for _, f := range w.found[:w.nfound] {
+// ctlState is what control protocols (FTP, POP3) keep beyond the prefix:
+// few connections need it, so it is apart from conn.
+type ctlState struct {
+	// lineBuf holds a partial control line per direction.
+	lineBuf       [2][]byte
+	pop3Pending   []bool
+	ftpReplyMulti string
+}
+
+func (w *conn) ctlOf() *ctlState {
+	if w.ctl == nil {
+		w.ctl = new(ctlState)
+	}
+	return w.ctl
+}
+
+// maxServices bounds the services of one connection.
+const maxServices = 6
+
+// The services found so far are kept in c.Service itself (conn.log's
+// comma-separated column), in the order they were confirmed.
+
+func hasService(c *flow.Conn, s string) bool {
+	for rest := c.Service; rest != ""; {
+		f, r, _ := strings.Cut(rest, ",")
 		if f == s {
 			return true
 		}
+		rest = r
 	}
 	return false
 }
 
 func (w *conn) add(c *flow.Conn, s string) {
-	if w.has(s) || !w.d.enabled(s) || w.nfound == len(w.found) {
+	if hasService(c, s) || !w.d.enabled(s) || strings.Count(c.Service, ",") >= maxServices-1 {
 		return
 	}
-	w.found[w.nfound] = s
-	w.nfound++
-	w.publish(c)
+	if c.Service == "" {
+		c.Service = s
+	} else {
+		c.Service += "," + s
+	}
 }
 
 func (w *conn) remove(c *flow.Conn, s string) {
-	for i, f := range w.found[:w.nfound] {
-		if f == s {
-			copy(w.found[i:], w.found[i+1:w.nfound])
-			w.nfound--
-			w.found[w.nfound] = ""
-			w.publish(c)
-			return
+	if !hasService(c, s) {
+		return
+	}
+	var b []string
+	for _, f := range strings.Split(c.Service, ",") {
+		if f != s {
+			b = append(b, f)
 		}
 	}
-}
-
-func (w *conn) publish(c *flow.Conn) {
-	switch w.nfound {
-	case 0:
-		c.Service = ""
-	case 1:
-		c.Service = w.found[0]
-	default:
-		c.Service = strings.Join(w.found[:w.nfound], ",")
-	}
+	c.Service = strings.Join(b, ",")
 }
 
 // OnPacket implements flow.Watcher.
