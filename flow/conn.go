@@ -36,7 +36,16 @@ func (u UID) String() string { return string(u.AppendTo(nil, 'C')) }
 // maxInlineHistory is how many history letters a Conn holds without
 // allocating; longer histories spill to a slice. 11 makes the Conn 192
 // bytes and covers a complete normal TCP history ("ShADadFf").
-const maxInlineHistory = 11
+const maxInlineHistory = 10
+
+// Conn.cflags bits.
+const (
+	cfOneWay     = 1 << iota // ICMP without a counterpart type: keyed one way
+	cfRemoved                // removed from the table
+	cfExtUsed                // rare.ext is in use by this connection
+	cfOrigActive             // non-TCP: the originator sent packets (Zeek's UDP_ACTIVE)
+	cfRespActive             // non-TCP: the responder sent packets
+)
 
 // Conn is one connection's state and, once removed, its conn.log record.
 // The Table owns it: a *Conn handed out in an Event is valid until the next
@@ -80,16 +89,13 @@ type Conn struct {
 	ref      uint32 // position in the table's slab, plus one
 
 	// IPProto is the IP protocol number (conn.log ip_proto).
-	IPProto        uint8
-	Trans          Transport
-	oneWay         bool
-	tcpFlags       uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
-	removed        bool
-	extUsed        bool          // rare.ext is in use by this connection
-	inact          uint8         // inactivity timeout: index into the table's timeouts (0: none)
-	ostate, rstate EndpointState // non-TCP endpoint states
-	histLen        uint8
-	hist           [maxInlineHistory]byte
+	IPProto  uint8
+	Trans    Transport
+	tcpFlags uint8 // tcp adapter flags (seenFirstACK, isActive, isPartial, firstPacketSeen bits)
+	inact    uint8 // inactivity timeout: index into the table's timeouts (0: none)
+	cflags   uint8 // cf* bits
+	histLen  uint8
+	hist     [maxInlineHistory]byte
 }
 
 // connRare holds what few connections need.
@@ -207,7 +213,10 @@ func (c *Conn) OrigState() EndpointState {
 	if c.tcp != nil {
 		return c.tcp.orig.state
 	}
-	return c.ostate
+	if c.cflags&cfOrigActive != 0 {
+		return StateActive
+	}
+	return StateInactive
 }
 
 // RespState is the responder's endpoint state.
@@ -215,7 +224,10 @@ func (c *Conn) RespState() EndpointState {
 	if c.tcp != nil {
 		return c.tcp.resp.state
 	}
-	return c.rstate
+	if c.cflags&cfRespActive != 0 {
+		return StateActive
+	}
+	return StateInactive
 }
 
 // Sizes returns the payload byte counts per direction (conn.log orig_bytes,
@@ -236,7 +248,12 @@ func (c *Conn) Sizes() (orig, resp uint64) {
 // State returns Zeek's conn_state for the connection as it is now.
 func (c *Conn) State() string {
 	o, r := c.Sizes()
-	return ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, c.History())
+	os, rs := c.OrigState(), c.RespState()
+	h := ""
+	if c.Trans == TransportTCP && os == StateReset {
+		h = c.History() // only the RSTOS0/OTH choice reads it
+	}
+	return ConnState(c.Trans, os, rs, o, r, h)
 }
 
 // Duration returns last-start in seconds, computed from float seconds as
@@ -288,7 +305,8 @@ func (c *Conn) hasParent(u UID) bool {
 func (c *Conn) CopyTo(dst *Conn) {
 	tcp, rare := dst.tcp, dst.rare
 	*dst = *c
-	dst.tcp, dst.rare, dst.extUsed = nil, nil, false
+	dst.tcp, dst.rare = nil, nil
+	dst.cflags &^= cfExtUsed
 	if c.tcp != nil {
 		if tcp == nil {
 			tcp = new(tcpState)
@@ -314,7 +332,7 @@ func (c *Conn) CopyTo(dst *Conn) {
 		rare.reset()
 		dst.rare = rare // kept for the next copy; empty
 	}
-	if c.extUsed && len(c.rare.ext.Fields) > 0 {
+	if c.cflags&cfExtUsed != 0 && len(c.rare.ext.Fields) > 0 {
 		e := dst.Ext()
 		e.Fields = append(e.Fields, c.rare.ext.Fields...)
 	}

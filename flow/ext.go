@@ -122,12 +122,12 @@ func (c *Conn) Ext() *Ext {
 	if r.ext == nil {
 		r.ext = &Ext{}
 	}
-	c.extUsed = true
+	c.cflags |= cfExtUsed
 	return r.ext
 }
 
 // HasExt reports whether the connection uses the framework at all.
-func (c *Conn) HasExt() bool { return c.extUsed }
+func (c *Conn) HasExt() bool { return c.cflags&cfExtUsed != 0 }
 
 // AddWatcher attaches w to every later packet of c.
 func (c *Conn) AddWatcher(w Watcher) {
@@ -137,7 +137,7 @@ func (c *Conn) AddWatcher(w Watcher) {
 
 // RemoveWatcher detaches w. It is safe to call from a watcher's OnPacket.
 func (c *Conn) RemoveWatcher(w Watcher) {
-	if !c.extUsed {
+	if c.cflags&cfExtUsed == 0 {
 		return
 	}
 	ws := c.rare.ext.watchers
@@ -169,7 +169,7 @@ func (c *Conn) RegisterHook(name string, h RemovalHook) bool {
 
 // UnregisterHook removes the named hook and reports whether it was there.
 func (c *Conn) UnregisterHook(name string) bool {
-	if !c.extUsed {
+	if c.cflags&cfExtUsed == 0 {
 		return false
 	}
 	for i, nh := range c.rare.ext.hooks {
@@ -195,7 +195,7 @@ func (c *Conn) SetField(name, value string) {
 
 // Field returns an extra field's value.
 func (c *Conn) Field(name string) (string, bool) {
-	if !c.extUsed {
+	if c.cflags&cfExtUsed == 0 {
 		return "", false
 	}
 	for _, f := range c.rare.ext.Fields {
@@ -207,12 +207,12 @@ func (c *Conn) Field(name string) (string, bool) {
 }
 
 // Removed reports whether the connection has been removed from the table.
-func (c *Conn) Removed() bool { return c.removed }
+func (c *Conn) Removed() bool { return c.cflags&cfRemoved != 0 }
 
 // Alive reports whether c is still the same live connection as when gen was
 // taken (see Gen): framework callbacks use it to stop silently once a
 // connection is gone, since Conn structs are recycled.
-func (c *Conn) Alive(gen uint32) bool { return !c.removed && c.gen == gen }
+func (c *Conn) Alive(gen uint32) bool { return c.cflags&cfRemoved == 0 && c.gen == gen }
 
 // Gen returns the connection's generation, for Alive.
 func (c *Conn) Gen() uint32 { return c.gen }
@@ -244,14 +244,14 @@ func (t *Table) Schedule(c *Conn, at int64, fn TimerFunc) {
 }
 
 func (t *Table) fireUser(u userTimer, now int64) {
-	if u.c.gen != u.gen || u.c.removed {
+	if u.c.gen != u.gen || u.c.cflags&cfRemoved != 0 {
 		return
 	}
 	u.fn.Fire(t, u.c, now)
 }
 
 func (t *Table) runHooks(c *Conn) {
-	if !c.extUsed {
+	if c.cflags&cfExtUsed == 0 {
 		return
 	}
 	for len(c.rare.ext.hooks) > 0 {

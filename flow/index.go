@@ -116,7 +116,7 @@ func (ix *index) remove(tag, ref uint32) {
 
 // matches reports whether c is the connection of a packet src:sp -> dst:dp.
 func (c *Conn) matches(src, dst *decode.Addr, sp, dp uint16, proto uint8, oneWay bool) bool {
-	if c.IPProto != proto || c.oneWay != oneWay {
+	if c.IPProto != proto || (c.cflags&cfOneWay != 0) != oneWay {
 		return false
 	}
 	if c.OrigP == sp && c.RespP == dp && c.OrigH == *src && c.RespH == *dst {
@@ -143,5 +143,5 @@ func (t *Table) lookup(tag uint32, src, dst *decode.Addr, sp, dp uint16, proto u
 
 // connTag is the index tag of a live connection (from its endpoints).
 func (t *Table) connTag(c *Conn) uint32 {
-	return flowHash(t.hashSeed, &c.OrigH, &c.RespH, c.OrigP, c.RespP, c.IPProto, c.oneWay)
+	return flowHash(t.hashSeed, &c.OrigH, &c.RespH, c.OrigP, c.RespP, c.IPProto, c.cflags&cfOneWay != 0)
 }

@@ -130,3 +130,49 @@ func TestFlushStepOrder(t *testing.T) {
 		t.Errorf("%d steps for 100 connections by 7", n)
 	}
 }
+
+// TestMinHeapChunks drives the chunked heap across several chunks, with
+// pops and filters shrinking it, against a sorted reference.
+func TestMinHeapChunks(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	var h minHeap[timer]
+	var ref []int64
+	check := func() {
+		if h.len() != len(ref) {
+			t.Fatalf("heap has %d elements, want %d", h.len(), len(ref))
+		}
+	}
+	for round := 0; round < 4; round++ {
+		for i := 0; i < 3*heapChunk+rng.Intn(heapChunk); i++ {
+			k := rng.Int63n(1 << 40)
+			h.push(timer{key: k})
+			ref = append(ref, k)
+		}
+		check()
+		slices.Sort(ref)
+		for i := 0; i < len(ref)/2; i++ {
+			if got := h.pop().key; got != ref[i] {
+				t.Fatalf("pop %d = %d, want %d", i, got, ref[i])
+			}
+		}
+		ref = ref[len(ref)/2:]
+		check()
+		if c := len(h.chunks); c > h.len()/heapChunk+2 {
+			t.Errorf("%d chunks kept for %d elements", c, h.len())
+		}
+		// drop the odd keys
+		h.filter(func(tm *timer) bool { return tm.key%2 == 0 })
+		ref = slices.DeleteFunc(ref, func(k int64) bool { return k%2 != 0 })
+		check()
+	}
+	slices.Sort(ref)
+	for i := range ref {
+		if got := h.pop().key; got != ref[i] {
+			t.Fatalf("final pop %d = %d, want %d", i, got, ref[i])
+		}
+	}
+	h.reset()
+	if h.len() != 0 || len(h.chunks) != 1 {
+		t.Errorf("reset left %d elements in %d chunks", h.len(), len(h.chunks))
+	}
+}

@@ -132,7 +132,9 @@ type Table struct {
 	seq    uint64
 	now    int64
 	events []Event
-	free   []*Conn
+	// freeHead is the ref of the first free Conn (0: none); each free
+	// Conn's uid0 holds the next.
+	freeHead uint32
 	// tcpFree holds the TCP state of recycled connections; tcpSlab is
 	// where it comes from.
 	tcpFree []*tcpState
@@ -227,7 +229,10 @@ func (t *Table) Events() []Event { return t.events }
 // clears the event list.
 func (t *Table) begin() {
 	for i, c := range t.dead {
-		t.free = append(t.free, c)
+		// The free list runs through the free Conns themselves (uid0
+		// holds the next ref), so it costs no memory of its own.
+		c.uid0 = uint64(t.freeHead)
+		t.freeHead = c.ref
 		t.dead[i] = nil
 	}
 	t.dead = t.dead[:0]
@@ -252,11 +257,11 @@ func (t *Table) advance(now int64) {
 	// The table's own timers and the framework's fire in one time order
 	// (table timers first at equal times).
 	for {
-		ht := len(t.timers) > 0 && t.timers[0].at() <= t.now
-		hu := len(t.user) > 0 && t.user[0].at <= t.now
-		if ht && (!hu || t.timers[0].at() <= t.user[0].at) {
+		ht := t.timers.len() > 0 && t.timers.top().at() <= t.now
+		hu := t.user.len() > 0 && t.user.top().at <= t.now
+		if ht && (!hu || t.timers.top().at() <= t.user.top().at) {
 			tm := t.timers.pop()
-			if c := t.slab.at(tm.ref); c.gen != tm.gen || c.removed {
+			if c := t.slab.at(tm.ref); c.gen != tm.gen || c.cflags&cfRemoved != 0 {
 				continue
 			}
 			t.stats.TimersFired++
@@ -289,7 +294,7 @@ func (t *Table) FlushStep(n int) bool {
 	if t.flushing == nil {
 		refs := make([]uint32, 0, t.live)
 		for ref := uint32(1); ref <= t.slab.next; ref++ {
-			if !t.slab.at(ref).removed {
+			if t.slab.at(ref).cflags&cfRemoved == 0 {
 				refs = append(refs, ref)
 			}
 		}
@@ -306,8 +311,8 @@ func (t *Table) FlushStep(n int) bool {
 		return true
 	}
 	t.flushing = nil
-	t.timers = t.timers[:0]
-	t.user = t.user[:0]
+	t.timers.reset()
+	t.user.reset()
 	return false
 }
 
@@ -346,9 +351,9 @@ func (t *Table) rand64() uint64 {
 
 func (t *Table) newConn() *Conn {
 	var c *Conn
-	if n := len(t.free); n > 0 {
-		c = t.free[n-1]
-		t.free = t.free[:n-1]
+	if t.freeHead != 0 {
+		c = t.slab.at(t.freeHead)
+		t.freeHead = uint32(c.uid0)
 		gen, ref := c.gen+1, c.ref
 		rare, tcp := c.rare, c.tcp
 		*c = Conn{}
@@ -392,7 +397,7 @@ func (t *Table) newTCP() *tcpState {
 }
 
 func (t *Table) remove(c *Conn, why Reason) {
-	if c.removed {
+	if c.cflags&cfRemoved != 0 {
 		return
 	}
 	t.runHooks(c)
@@ -400,7 +405,7 @@ func (t *Table) remove(c *Conn, why Reason) {
 		t.analyzer.Release(c)
 		c.anaRef = 0
 	}
-	c.removed = true
+	c.cflags |= cfRemoved
 	t.index.remove(t.connTag(c), c.ref)
 	t.live--
 	t.stats.Removed++
@@ -504,7 +509,9 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.OrigH, c.RespH, c.OrigP, c.RespP = src, dst, sp, dp
 		c.IPProto = l.Key.Proto
 		c.Trans = trans
-		c.oneWay = oneWay
+		if oneWay {
+			c.cflags |= cfOneWay
+		}
 		c.Start, c.Last = ts, ts
 		c.uid0 = t.nextUID0()
 		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
@@ -523,7 +530,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 				// drop references to connections gone or established
 				n := 0
 				for _, r := range t.fifo[t.fifoHead:] {
-					if r.c.gen == r.gen && !r.c.removed && halfOpen(r.c) {
+					if r.c.gen == r.gen && r.c.cflags&cfRemoved == 0 && halfOpen(r.c) {
 						t.fifo[n] = r
 						n++
 					}
@@ -601,7 +608,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		// the packet may have flipped the connection (SYN-ACK first)
 		t.analyzer.OnPacket(t, c, src == c.OrigH && sp == c.OrigP, l)
 	}
-	if c.extUsed && len(c.rare.ext.watchers) > 0 {
+	if c.cflags&cfExtUsed != 0 && len(c.rare.ext.watchers) > 0 {
 		t.watch(c, src == c.OrigH && sp == c.OrigP, l)
 	}
 	return c
@@ -635,7 +642,7 @@ func (t *Table) evict() {
 		r := t.fifo[t.fifoHead]
 		t.fifo[t.fifoHead] = connRef{}
 		t.fifoHead++
-		if r.c.gen == r.gen && !r.c.removed && halfOpen(r.c) {
+		if r.c.gen == r.gen && r.c.cflags&cfRemoved == 0 && halfOpen(r.c) {
 			t.stats.Evicted++
 			t.remove(r.c, ReasonEvicted)
 			return
@@ -649,7 +656,7 @@ func (t *Table) evict() {
 	start := uint32(t.rand64() % uint64(t.slab.next))
 	for k := uint32(0); k < t.slab.next && n < evictSample; k++ {
 		c := t.slab.at((start+k)%t.slab.next + 1)
-		if c.removed {
+		if c.cflags&cfRemoved != 0 {
 			continue
 		}
 		if victim == nil || c.Last < victim.Last {
@@ -667,20 +674,13 @@ func (t *Table) evict() {
 // most of the heap (an eviction storm leaves each victim's timers behind
 // until they fall due), so memory stays bounded by the live connections.
 func (t *Table) compactTimers() {
-	if len(t.timers) <= 4*t.live+1024 {
+	if t.timers.len() <= 4*t.live+1024 {
 		return
 	}
-	live := t.timers[:0]
-	for _, tm := range t.timers {
-		if c := t.slab.at(tm.ref); c.gen == tm.gen && !c.removed {
-			live = append(live, tm)
-		}
-	}
-	clear(t.timers[len(live):])
-	t.timers = live
-	for i := len(live)/2 - 1; i >= 0; i-- {
-		t.timers.down(i)
-	}
+	t.timers.filter(func(tm *timer) bool {
+		c := t.slab.at(tm.ref)
+		return c.gen == tm.gen && c.cflags&cfRemoved == 0
+	})
 }
 
 // maxTunnelChanges is Zeek's Tunnel::max_changes_per_connection.

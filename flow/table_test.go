@@ -414,7 +414,7 @@ func TestFloodKeepsTimersBounded(t *testing.T) {
 	if tbl.Len() > max {
 		t.Fatalf("%d live flows > %d", tbl.Len(), max)
 	}
-	if n := len(tbl.timers); n > 4*max+1024 {
+	if n := tbl.timers.len(); n > 4*max+1024 {
 		t.Errorf("%d pending timers for %d live flows: evicted flows' timers kept", n, tbl.Len())
 	}
 	if n := len(tbl.fifo); n > 2*max+1 {

@@ -742,7 +742,7 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	n := int64(l.UDPLen) - 8
 	if isOrig {
 		c.checkHistory(0x1, 'D')
-		c.ostate = StateActive
+		c.cflags |= cfOrigActive
 		if c.origLen < 0 {
 			c.origLen = n
 		} else {
@@ -750,7 +750,7 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 		}
 	} else {
 		c.checkHistory(0x2, 'd')
-		c.rstate = StateActive
+		c.cflags |= cfRespActive
 		if c.respLen < 0 {
 			c.respLen = n
 		} else {
@@ -767,14 +767,14 @@ func (t *Table) icmpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	c.Last = ts
 	n := int64(l.PayloadLen)
 	if isOrig {
-		c.ostate = StateActive
+		c.cflags |= cfOrigActive
 		if c.origLen < 0 {
 			c.origLen = n
 		} else {
 			c.origLen += n
 		}
 	} else {
-		c.rstate = StateActive
+		c.cflags |= cfRespActive
 		if c.respLen < 0 {
 			c.respLen = n
 		} else {

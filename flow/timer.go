@@ -37,51 +37,118 @@ func (a timer) before(b timer) bool { return a.key < b.key }
 
 // minHeap is a binary min-heap of values that order themselves, typed (one
 // instantiation per element type) to avoid container/heap's interface
-// boxing on the per-packet path.
-type minHeap[T interface{ before(T) bool }] []T
+// boxing on the per-packet path. Its storage is a list of fixed chunks
+// (the first grows up to one chunk by doubling): a heap of millions of
+// timers grows without copying itself or leaving its old arrays behind,
+// and gives memory back as it shrinks.
+type minHeap[T interface{ before(T) bool }] struct {
+	chunks [][]T
+	n      int
+}
+
+const (
+	heapChunkBits = 12
+	heapChunk     = 1 << heapChunkBits
+)
+
+func (h *minHeap[T]) len() int { return h.n }
+
+func (h *minHeap[T]) at(i int) *T { return &h.chunks[i>>heapChunkBits][i&(heapChunk-1)] }
+
+// top returns the least element (the heap must not be empty).
+func (h *minHeap[T]) top() *T { return &h.chunks[0][0] }
 
 func (h *minHeap[T]) push(x T) {
-	*h = append(*h, x)
-	s := *h
-	for i := len(s) - 1; i > 0; {
+	i := h.n
+	switch c := i >> heapChunkBits; {
+	case c == 0 && len(h.chunks) == 0:
+		h.chunks = append(h.chunks, make([]T, 0, 64))
+		fallthrough
+	case c == 0 && i == len(h.chunks[0]):
+		h.chunks[0] = append(h.chunks[0], x) // grows by doubling up to a chunk
+	case c == len(h.chunks):
+		h.chunks = append(h.chunks, make([]T, heapChunk))
+	}
+	h.n++
+	*h.at(i) = x
+	for i > 0 {
 		p := (i - 1) / 2
-		if !s[i].before(s[p]) {
+		xi, xp := h.at(i), h.at(p)
+		if !(*xi).before(*xp) {
 			break
 		}
-		s[i], s[p] = s[p], s[i]
+		*xi, *xp = *xp, *xi
 		i = p
 	}
 }
 
 func (h *minHeap[T]) pop() T {
-	s := *h
-	top := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
+	top := *h.top()
+	h.n--
+	last := h.at(h.n)
+	*h.top() = *last
 	var zero T
-	s[n] = zero
-	s = s[:n]
-	s.down(0)
-	*h = s
+	*last = zero
+	h.down(0)
+	// Keep one spare chunk beyond the one in use.
+	if c := len(h.chunks); c > 2 && h.n < (c-2)<<heapChunkBits {
+		h.chunks[c-1] = nil
+		h.chunks = h.chunks[:c-1]
+	}
 	return top
 }
 
+// reset empties the heap, keeping its first chunk.
+func (h *minHeap[T]) reset() {
+	if len(h.chunks) > 0 {
+		clear(h.chunks[0])
+		h.chunks = h.chunks[:1]
+	}
+	h.n = 0
+}
+
+// filter keeps the elements keep accepts and restores the heap order.
+func (h *minHeap[T]) filter(keep func(*T) bool) {
+	n := 0
+	for i := 0; i < h.n; i++ {
+		if x := h.at(i); keep(x) {
+			*h.at(n) = *x
+			n++
+		}
+	}
+	var zero T
+	for i := n; i < h.n; i++ {
+		*h.at(i) = zero
+	}
+	h.n = n
+	for c := len(h.chunks); c > 2 && n < (c-2)<<heapChunkBits; c-- {
+		h.chunks[c-1] = nil
+		h.chunks = h.chunks[:c-1]
+	}
+	for i := n/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
 // down restores the heap order below i.
-func (h minHeap[T]) down(i int) {
-	n := len(h)
+func (h *minHeap[T]) down(i int) {
+	n := h.n
 	for {
 		l := 2*i + 1
 		if l >= n {
 			return
 		}
-		m := l
-		if r := l + 1; r < n && h[r].before(h[l]) {
-			m = r
+		m, xm := l, h.at(l)
+		if r := l + 1; r < n {
+			if xr := h.at(r); (*xr).before(*xm) {
+				m, xm = r, xr
+			}
 		}
-		if !h[m].before(h[i]) {
+		xi := h.at(i)
+		if !(*xm).before(*xi) {
 			return
 		}
-		h[i], h[m] = h[m], h[i]
+		*xi, *xm = *xm, *xi
 		i = m
 	}
 }

@@ -471,7 +471,7 @@ func replay(cfg *Config, stderr io.Writer) int {
 		}
 	}
 	if cfg.MemProfile != "" {
-		writeHeapProfile(cfg.MemProfile, stderr)
+		writeHeapProfile(cfg.MemProfile, table.Len(), stderr)
 	}
 	// The remaining connections, a batch at a time: a large table's
 	// records are never all held at once.
@@ -791,14 +791,21 @@ const flushBatch = 4096
 
 // writeHeapProfile writes a heap profile (after a GC, so it shows what is
 // live) to path.
-func writeHeapProfile(path string, stderr io.Writer) {
+func writeHeapProfile(path string, live int, stderr io.Writer) {
 	f, err := os.Create(path)
 	if err == nil {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		fmt.Fprintf(stderr, "flowlog: --memprofile: heap live %d B, in use %d B, idle %d B (released %d B), total from the OS %d B\n",
-			m.HeapAlloc, m.HeapInuse, m.HeapIdle, m.HeapReleased, m.Sys)
+		fmt.Fprintf(stderr, "flowlog: --memprofile: %d live connections; heap live %d B, in use %d B, idle %d B (released %d B), total from the OS %d B\n",
+			live, m.HeapAlloc, m.HeapInuse, m.HeapIdle, m.HeapReleased, m.Sys)
+		if b, err := os.ReadFile("/proc/self/status"); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(l, "RssAnon") || strings.HasPrefix(l, "VmHWM") {
+					fmt.Fprintf(stderr, "flowlog: --memprofile: %s\n", strings.Join(strings.Fields(l), " "))
+				}
+			}
+		}
 		err = pprof.WriteHeapProfile(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr

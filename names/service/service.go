@@ -265,9 +265,9 @@ type conn struct {
 	// ldap: look for SASL mechanisms (NTLM, Kerberos) in the binds.
 	ldap, ldapMech bool
 	// pop3/ftp: server replies are checked for protocol violations.
-	pop3          bool
-	pop3Multi     bool
-	pop3Greeted   bool
+	pop3        bool
+	pop3Multi   bool
+	pop3Greeted bool
 	// ctl: line state of control protocols (FTP, POP3), nil until needed.
 	ctl *ctlState
 	// teredo: valid packets seen from the originator and the responder.
