@@ -8,6 +8,8 @@ SHARED=${SHARED:-../shared}
 BIN=${BIN:-./bin/flowlog}
 BENCHDIR=${BENCHDIR:-$HOME/.cache/flowlog-bench}
 RUNS=${RUNS:-3}
+SECTIONS=${SECTIONS:-"time memory features"} # any of these, e.g. SECTIONS=memory
+has() { case " $SECTIONS " in *" $1 "*) return 0;; esac; return 1; }
 bench=$SHARED/bench
 if [ ! -d "$bench" ]; then
   echo "bench: SKIPPED: $bench not found (benchmark bases live in ../shared/bench)"
@@ -40,6 +42,7 @@ measure() {
 tmpd=$(mktemp -d)
 trap 'rm -rf "$tmpd"' EXIT
 for f in bench-1g many-flows; do
+  has time || break
   p=$BENCHDIR/$f.pcap
   cat "$p" >/dev/null
   read -r fw fm < <(measure "$tmpd/floor-$f" "$floor" "$p")
@@ -50,9 +53,32 @@ for f in bench-1g many-flows; do
   echo "   conn.log rows $flows; peak live flows $peak; peak RSS per flow in the file $(awk -v m="$lm" -v n="$flows" 'BEGIN{ if (n>0) printf "%.0f", m*1024/n; else print "?"}') B; per peak live flow $(awk -v m="$lm" -v p="$peak" 'BEGIN{ if (p>0) printf "%.0f", m*1024/p; else print "?"}') B"
 done
 
+# Memory per concurrent flow. With Zeek's timeouts only ~900 flows of
+# many-flows.pcap are live at once, so its peak RSS is the process's fixed
+# size. Timeouts of 1000 h keep every flow that does not close live; two
+# prefixes of the file (70 and 140 MB) give two peaks, and the slope
+# (RSS difference / live-flow difference) is the memory one more concurrent
+# flow costs, fixed costs (code, runtime, buffers) cancelled out.
+for n in 70 140; do
+  [ -f "$BENCHDIR/many-flows-${n}m.pcap" ] || head -c "${n}000000" "$BENCHDIR/many-flows.pcap" > "$BENCHDIR/many-flows-${n}m.pcap"
+done
+long=(--timeout tcp=1000h,udp=1000h,icmp=1000h,other=1000h)
+for mode in default --no-service; do
+  has memory || break
+  extra=(); [ "$mode" = default ] || extra=("$mode")
+  declare -A rss peakf
+  for n in 70 140; do
+    p=$BENCHDIR/many-flows-${n}m.pcap
+    read -r _ rss[$n] < <(measure "$tmpd/mem-$mode-$n" "$BIN" -r "$p" -o "$tmpd/o-mem" -q "${long[@]}" "${extra[@]}")
+    peakf[$n]=$("$BIN" -r "$p" -o "$tmpd/o-mem" "${long[@]}" "${extra[@]}" 2>&1 >/dev/null | sed -n 's/.*(peak \([0-9]*\),.*/\1/p')
+  done
+  echo "many-flows prefixes, ${mode}: peak live flows ${peakf[70]} / ${peakf[140]}, peak RSS ${rss[70]} / ${rss[140]} KiB: $(awk -v a="${rss[70]}" -v b="${rss[140]}" -v x="${peakf[70]}" -v y="${peakf[140]}" 'BEGIN{printf "%.0f", (b-a)*1024/(y-x)}') B per concurrent flow (goal <= 256)"
+done
+
 # Feature costs on bench-1g.pcap, as ratios against the plain replay in the
 # same run (medians of RUNS): names/logs (issue: <= 1.15x), a typical policy
 # (<= 1.3x), Arrow and Parquet writing (<= 1.1x).
+has features || exit 0
 p=$BENCHDIR/bench-1g.pcap
 read -r base _ < <(measure "$tmpd/base" "$BIN" -r "$p" -o "$tmpd/o-base" -q --seed 1)
 ratio() { awk -v a="$1" -v b="$base" 'BEGIN{printf "%.2f", a/b}'; }
