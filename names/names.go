@@ -22,6 +22,10 @@ type Config struct {
 	// SSL and DNS trackers run only when set).
 	OnSSL func(*applog.SSLRecord)
 	OnDNS func(*applog.DNSRecord)
+	// SNI tracks the TLS server names of connections (Conn field "sni",
+	// for policies and name columns) when OnSSL is unset: the SSL tracker
+	// then stops at each ClientHello and makes no records.
+	SNI bool
 	// PassiveDNS learns names from the DNS answers seen (the DNS tracker
 	// then runs even without OnDNS).
 	PassiveDNS bool
@@ -46,6 +50,55 @@ type Names struct {
 	ssl  *applog.SSLTracker
 	dns  *applog.DNSTracker
 	pdns *pdns.Cache
+	// slots hold the per-connection watchers driven as the table's
+	// Analyzer (Conn.AnalyzerRef is the index plus one); free lists the
+	// unused refs.
+	slots []slot
+	free  []uint32
+}
+
+// slot is what watches one connection through the table's Analyzer.
+type slot struct {
+	svc *service.State
+	ssl applog.Watch
+}
+
+// OnPacket implements flow.Analyzer: the connection's service detector,
+// then its ssl tracker, as long as they want packets.
+func (n *Names) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer) {
+	ref := c.AnalyzerRef()
+	s := &n.slots[ref-1]
+	if s.svc != nil {
+		s.svc.OnPacket(t, c, isOrig, l)
+		if s.svc.Done() {
+			n.svc.Free(s.svc)
+			s.svc = nil
+		}
+	}
+	if s.ssl != nil {
+		s.ssl.OnPacket(t, c, isOrig, l)
+		if s.ssl.Done() {
+			s.ssl = nil
+		}
+	}
+	if s.svc == nil && s.ssl == nil {
+		n.release(c, ref)
+	}
+}
+
+// Release implements flow.Analyzer: a connection removed while watched.
+func (n *Names) Release(c *flow.Conn) {
+	ref := c.AnalyzerRef()
+	if s := &n.slots[ref-1]; s.svc != nil {
+		n.svc.Free(s.svc)
+	}
+	n.release(c, ref)
+}
+
+func (n *Names) release(c *flow.Conn, ref uint32) {
+	n.slots[ref-1] = slot{}
+	n.free = append(n.free, ref)
+	c.SetAnalyzerRef(0)
 }
 
 // New returns a Names for one flow table.
@@ -56,6 +109,8 @@ func New(cfg Config) *Names {
 	}
 	if cfg.OnSSL != nil {
 		n.ssl = &applog.SSLTracker{OnRecord: cfg.OnSSL}
+	} else if cfg.SNI {
+		n.ssl = &applog.SSLTracker{SNIOnly: true}
 	}
 	if cfg.PassiveDNS {
 		n.pdns = cfg.PDNSCache
@@ -90,11 +145,35 @@ func (n *Names) Events(t *flow.Table, p *decode.Packet) {
 // packet that created it, or nil) and starts reverse lookups of its
 // endpoints.
 func (n *Names) Opened(t *flow.Table, c *flow.Conn, p *decode.Packet) {
+	var s slot
 	if n.svc != nil {
-		n.svc.Attach(t, c, p)
+		if s.svc = n.svc.Start(t, c, p); s.svc != nil && s.svc.Done() {
+			n.svc.Free(s.svc)
+			s.svc = nil
+		}
 	}
 	if n.ssl != nil {
-		n.ssl.Attach(t, c, p)
+		if s.ssl = n.ssl.Start(t, c, p); s.ssl != nil && s.ssl.Done() {
+			s.ssl = nil
+		}
+	}
+	if s.svc != nil || s.ssl != nil {
+		// The service detector and the SNI tracker see the connection's
+		// packets through the table's Analyzer: no framework state per
+		// connection.
+		if t.TableAnalyzer() != flow.Analyzer(n) {
+			t.SetAnalyzer(n)
+		}
+		var ref uint32
+		if k := len(n.free); k > 0 {
+			ref = n.free[k-1]
+			n.free = n.free[:k-1]
+		} else {
+			n.slots = append(n.slots, slot{})
+			ref = uint32(len(n.slots))
+		}
+		n.slots[ref-1] = s
+		c.SetAnalyzerRef(ref)
 	}
 	if n.dns != nil {
 		n.dns.Attach(t, c, p)

@@ -67,7 +67,7 @@ func setupNames(cfg *Config, out *outputs) (*names.Names, func(), error) {
 	if out.app.ssl != nil {
 		nc.OnSSL = func(r *applog.SSLRecord) { out.app.ssl.Write(r) }
 	} else if cfg.policy || cfg.Names {
-		nc.OnSSL = func(*applog.SSLRecord) {} // the tracker still sets the flows' SNI
+		nc.SNI = true // the tracker sets the flows' SNI, without records
 	}
 	if out.app.dns != nil {
 		nc.OnDNS = func(r *applog.DNSRecord) { out.app.dns.Write(r) }
@@ -196,7 +196,7 @@ func (ln *liveNames) worker(id int) func(*flow.Table, *decode.Packet) {
 			if out != nil && out.app.ssl != nil {
 				nc.OnSSL = func(r *applog.SSLRecord) { ln.appMu.Lock(); out.app.ssl.Write(r); ln.appMu.Unlock() }
 			} else if pol != nil || ln.cfg.Names {
-				nc.OnSSL = func(*applog.SSLRecord) {} // the tracker still sets the flows' SNI
+				nc.SNI = true // the tracker sets the flows' SNI, without records
 			}
 			if out != nil && out.app.dns != nil {
 				nc.OnDNS = func(r *applog.DNSRecord) { ln.appMu.Lock(); out.app.dns.Write(r); ln.appMu.Unlock() }

@@ -46,21 +46,107 @@ type SSLTracker struct {
 	// connection are watched for a TLS ClientHello starting a segment
 	// (STARTTLS and the like). Default 64.
 	UpgradePackets int
-	rec            SSLRecord
+	// SNIOnly: only the ClientHello's server name is wanted (Conn field
+	// "sni"); no records, and tracking stops at the ClientHello.
+	SNIOnly bool
+	rec     SSLRecord
 }
 
 // Attach starts watching a new connection: call it for each
 // flow.EventOpened, with the packet that created the connection (see
 // service.Detector.Attach).
 func (s *SSLTracker) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
-	if c.Trans != flow.TransportTCP && c.Trans != flow.TransportUDP {
-		return
+	if w := s.Start(t, c, p); w != nil && !w.Done() {
+		c.AddWatcher(w)
 	}
-	w := &sslConn{s: s, tcp: c.Trans == flow.TransportTCP, origH: c.OrigH, origP: c.OrigP}
-	c.AddWatcher(w)
+}
+
+// Watch is a tracker of one connection (see SSLTracker.Start).
+type Watch interface {
+	flow.Watcher
+	// Done reports that the tracker needs no more packets.
+	Done() bool
+}
+
+// Start starts tracking a new connection as Attach does, without
+// attaching: the caller gives the tracker the connection's later packets
+// until Done (names.Names does, with no framework state per connection).
+// It returns nil for connections it does not track.
+func (s *SSLTracker) Start(t *flow.Table, c *flow.Conn, p *decode.Packet) Watch {
+	if c.Trans != flow.TransportTCP && c.Trans != flow.TransportUDP {
+		return nil
+	}
+	w := &sslPre{s: s, tcp: c.Trans == flow.TransportTCP}
 	if l, isOrig := service.LayerOf(c, p); l != nil {
 		w.OnPacket(t, c, isOrig, l)
 	}
+	return w
+}
+
+func (w *sslConn) Done() bool { return w.done }
+
+// sslPre watches a connection until a payload could start TLS, and only
+// then makes its (large) sslConn: most connections never do. Until then it
+// keeps the counts sslConn would keep and gives up when sslConn would.
+type sslPre struct {
+	s              *SSLTracker
+	full           *sslConn
+	tcp, done      bool
+	srvDone        bool
+	pkts, srvTries int
+}
+
+func (w *sslPre) Done() bool {
+	if w.full != nil {
+		return w.full.done
+	}
+	return w.done
+}
+
+func (w *sslPre) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer) {
+	if w.full != nil {
+		w.full.OnPacket(t, c, isOrig, l)
+		return
+	}
+	if w.done || l.BadChecksum || l.SkipPacket || len(l.Payload) == 0 {
+		return
+	}
+	p := l.Payload
+	var start bool
+	switch {
+	case w.tcp && isOrig:
+		start = tls.LooksLikeClientHello(p)
+	case w.tcp:
+		start = !w.srvDone && serverTLSStart(p)
+	case isOrig:
+		start = w.pkts < 8 && (tls.LooksLikeQUICInitial(p) || tls.LooksLikeDTLS(p))
+	}
+	if start {
+		w.full = &sslConn{s: w.s, tcp: w.tcp, origH: c.OrigH, origP: c.OrigP,
+			pkts: w.pkts, srvTries: w.srvTries, srvDone: w.srvDone}
+		w.full.OnPacket(t, c, isOrig, l)
+		return
+	}
+	w.pkts++
+	if w.tcp {
+		if !isOrig && !w.srvDone {
+			if w.srvTries++; w.srvTries > maxSSLPkt {
+				w.srvDone = true
+			}
+		}
+		if w.pkts > w.s.upgradeLimit() {
+			w.done = true
+		}
+	} else if w.pkts > 8 {
+		w.done = true
+	}
+}
+
+// serverTLSStart reports whether a server segment starts like TLS: a
+// handshake record (or an alert before it), or an SSLv2 server hello.
+func serverTLSStart(p []byte) bool {
+	return (len(p) >= 3 && (p[0] == 22 || p[0] == 21) && p[1] == 3 && p[2] <= 4) ||
+		(len(p) >= 3 && p[0]&0x80 != 0 && p[2] == 4)
 }
 
 const (
@@ -120,14 +206,14 @@ func (w *sslConn) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.L
 	} else {
 		w.onUDP(t, c, isOrig, l)
 	}
-	if w.state == stNotTLS || (w.state == stWatch && w.pkts > w.upgradeLimit() && !w.srvOn) {
+	if w.state == stNotTLS || (w.state == stWatch && w.pkts > w.s.upgradeLimit() && !w.srvOn) {
 		w.finish(t, c, false)
 	}
 }
 
-func (w *sslConn) upgradeLimit() int {
-	if w.s.UpgradePackets > 0 {
-		return w.s.UpgradePackets
+func (s *SSLTracker) upgradeLimit() int {
+	if s.UpgradePackets > 0 {
+		return s.UpgradePackets
 	}
 	return maxSSLPkt
 }
@@ -156,10 +242,7 @@ func (w *sslConn) onTCP(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Laye
 		return
 	}
 	if !w.srvOn {
-		// The server's TLS starts a segment: a handshake record (or
-		// an alert before it), or an SSLv2 server hello.
-		if !(len(p) >= 3 && (p[0] == 22 || p[0] == 21) && p[1] == 3 && p[2] <= 4) &&
-			!(len(p) >= 3 && p[0]&0x80 != 0 && p[2] == 4) {
+		if !serverTLSStart(p) {
 			if w.srvTries++; w.srvTries > maxSSLPkt {
 				w.srvDone = true
 			}
@@ -250,6 +333,10 @@ func (w *sslConn) hello(h *tls.ClientHello, c *flow.Conn, transport string) {
 	w.sni = h.SNI
 	if h.SNI != "" {
 		c.SetField("sni", h.SNI) // for policies and --names: the SNI of the flow
+	}
+	if w.s.SNIOnly {
+		w.state, w.done = stDone, true
+		return
 	}
 	_, w.ja3 = h.JA3()
 	w.ja4 = h.JA4()

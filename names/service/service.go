@@ -43,10 +43,7 @@ func (c *Config) defaults() {
 type Detector struct {
 	cfg    Config
 	expect map[expectKey]expectVal
-	// states are the detectors of attached connections (Conn.AnalyzerRef
-	// is the index plus one); free lists unused refs.
-	states []*conn
-	free   []uint32
+	free   []*conn // recycled detectors
 	// Stats
 	attached, detached uint64
 }
@@ -80,15 +77,41 @@ func (d *Detector) Stats() (attached, detached uint64) { return d.attached, d.de
 
 func (d *Detector) enabled(s string) bool { return d.cfg.Enabled == nil || d.cfg.Enabled(s) }
 
-// Attach starts detection on a new connection: call it for each
-// flow.EventOpened, with the packet just given to Table.Packet (the one
-// that created the connection: the table has already processed it, so the
-// detector is handed its layer here). p may be nil (the first packet is
-// then not examined). Connections of other transports than TCP and UDP are
-// ignored.
+// Attach starts detection on a new connection and watches its packets as
+// a flow.Watcher until it is done: call it for each flow.EventOpened, with
+// the packet just given to Table.Packet (the one that created the
+// connection: the table has already processed it, so the detector is
+// handed its layer here). p may be nil (the first packet is then not
+// examined). Connections of other transports than TCP and UDP are ignored.
+// (names.Names drives detectors itself, through Start, with no framework
+// state per connection.)
 func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
-	if c.Trans != flow.TransportTCP && c.Trans != flow.TransportUDP {
+	w := d.Start(t, c, p)
+	if w == nil {
 		return
+	}
+	if w.done {
+		d.Free(w)
+		return
+	}
+	w.watcher = true
+	c.AddWatcher(w)
+}
+
+// State is the detector of one connection (see Start).
+type State = conn
+
+// Done reports whether detection on the connection has finished: its
+// owner stops giving it packets and frees it.
+func (w *State) Done() bool { return w.done }
+
+// Start starts detection on a new connection, as Attach, and returns its
+// detector (nil if there is nothing to detect). The caller gives it the
+// connection's later packets (OnPacket) until Done, then Frees it, also
+// when the connection is removed first.
+func (d *Detector) Start(t *flow.Table, c *flow.Conn, p *decode.Packet) *State {
+	if c.Trans != flow.TransportTCP && c.Trans != flow.TransportUDP {
+		return nil
 	}
 	if len(d.expect) > 0 && c.Trans == flow.TransportTCP {
 		for _, k := range [2]expectKey{{c.OrigH, c.RespH, c.RespP}, {decode.Addr{}, c.RespH, c.RespP}} {
@@ -99,14 +122,11 @@ func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
 			delete(d.expect, k)
 			if v.until >= t.Now() && d.enabled(v.service) {
 				c.Service = v.service
-				return // a data channel: nothing more to detect
+				return nil // a data channel: nothing more to detect
 			}
 		}
 	}
-	if t.TableAnalyzer() != flow.Analyzer(d) {
-		t.SetAnalyzer(d) // one Detector per table: it watches through the table
-	}
-	ref, w := d.get()
+	w := d.get()
 	w.d = d
 	w.tcp = c.Trans == flow.TransportTCP
 	w.respPort = c.RespP
@@ -116,10 +136,10 @@ func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
 		w.live = allUDP
 	}
 	d.attached++
-	c.SetAnalyzerRef(ref)
 	if l, isOrig := LayerOf(c, p); l != nil {
 		w.OnPacket(t, c, isOrig, l)
 	}
+	return w
 }
 
 // LayerOf returns the layer of p that belongs to connection c and whether
@@ -144,35 +164,22 @@ func LayerOf(c *flow.Conn, p *decode.Packet) (*decode.Layer, bool) {
 	return nil, false
 }
 
-func (d *Detector) get() (uint32, *conn) {
+func (d *Detector) get() *conn {
 	if n := len(d.free); n > 0 {
-		ref := d.free[n-1]
+		w := d.free[n-1]
+		d.free[n-1] = nil
 		d.free = d.free[:n-1]
-		return ref, d.states[ref-1]
+		return w
 	}
-	w := &conn{}
-	d.states = append(d.states, w)
-	return uint32(len(d.states)), w
+	return &conn{}
 }
 
-func (d *Detector) put(ref uint32) {
-	w := d.states[ref-1]
+// Free gives back a detector from Start (done or not).
+func (d *Detector) Free(w *State) {
 	ob, rb := w.orig.buf[:0], w.resp.buf[:0]
 	*w = conn{}
 	w.orig.buf, w.resp.buf = ob, rb
-	d.free = append(d.free, ref)
-}
-
-// OnPacket implements flow.Analyzer: it runs the connection's detector.
-func (d *Detector) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer) {
-	d.states[c.AnalyzerRef()-1].OnPacket(t, c, isOrig, l)
-}
-
-// Release implements flow.Analyzer: a connection removed while its
-// detector was attached gives it back.
-func (d *Detector) Release(c *flow.Conn) {
-	d.put(c.AnalyzerRef())
-	c.SetAnalyzerRef(0)
+	d.free = append(d.free, w)
 }
 
 // expectConn announces a connection orig -> resp:port, at packet time now.
@@ -242,6 +249,7 @@ func (x *dir) addTCP(l *decode.Layer, max int) bool {
 type conn struct {
 	d          *Detector
 	done       bool
+	watcher    bool // attached as a flow.Watcher (Attach)
 	tcp        bool
 	respPort   uint16
 	orig, resp dir
@@ -396,6 +404,8 @@ func (w *conn) detach(t *flow.Table, c *flow.Conn) {
 	}
 	w.done = true
 	w.d.detached++
-	w.d.put(c.AnalyzerRef())
-	c.SetAnalyzerRef(0)
+	if w.watcher { // attached with Attach: recycled here
+		c.RemoveWatcher(w)
+		w.d.Free(w)
+	}
 }
