@@ -63,6 +63,12 @@ func FuzzParse(f *testing.F) {
 		if len(m.Questions) > int(m.QDCount) || len(m.Records) > int(m.ANCount)+int(m.NSCount)+int(m.ARCount) {
 			t.Fatalf("more entries than the header counts")
 		}
+		// Check (no strings) stops where Parse stops, with the same header.
+		var c Msg
+		if c.Check(b); (c.Err == nil) != (m.Err == nil) || c.ErrSection != m.ErrSection || c.Header != m.Header ||
+			len(c.Questions) != len(m.Questions) || len(c.Records) != len(m.Records) {
+			t.Fatalf("Check differs from Parse: %v/%d vs %v/%d", c.Err, c.ErrSection, m.Err, m.ErrSection)
+		}
 		for _, q := range m.Questions {
 			if len(q.Name) > MaxNameLen {
 				t.Fatalf("name of %d bytes", len(q.Name))

@@ -190,7 +190,14 @@ func Parse(b []byte) (*Msg, error) {
 }
 
 // Parse parses b into m, reusing m's slices (strings are new).
-func (m *Msg) Parse(b []byte) error {
+func (m *Msg) Parse(b []byte) error { return m.parse(b, false) }
+
+// Check parses b as Parse does, with the same Err, ErrSection, header and
+// record counts, but leaves names and strings empty: a validity check that
+// allocates nothing once m's slices have grown.
+func (m *Msg) Check(b []byte) error { return m.parse(b, true) }
+
+func (m *Msg) parse(b []byte, check bool) error {
 	m.Header = Header{}
 	m.Questions = m.Questions[:0]
 	for i := range m.Records {
@@ -218,7 +225,7 @@ func (m *Msg) Parse(b []byte) error {
 	m.NSCount = uint16(b[8])<<8 | uint16(b[9])
 	m.ARCount = uint16(b[10])<<8 | uint16(b[11])
 
-	p := parser{msg: b, off: HeaderLen}
+	p := parser{msg: b, off: HeaderLen, check: check}
 	for i := 0; i < int(m.QDCount); i++ {
 		if len(m.Questions) >= MaxRecords {
 			m.Err = ErrTruncated
@@ -256,9 +263,10 @@ func (m *Msg) Parse(b []byte) error {
 }
 
 type parser struct {
-	msg []byte
-	off int
-	buf [MaxNameLen]byte
+	msg   []byte
+	off   int
+	check bool // Check: no strings
+	buf   [MaxNameLen]byte
 }
 
 func (p *parser) u16() uint16 {
@@ -277,12 +285,24 @@ func (p *parser) u32() uint32 {
 // it. The result is lower-cased, labels joined by dots, without the
 // trailing dot, as Zeek's DNS analyzer builds it. Label bytes are kept as
 // they are (a dot or a control byte inside a label is not escaped here).
+// str returns the l bytes after the length byte at p.off as a string
+// ("" when checking).
+func (p *parser) str(l int) string {
+	if p.check {
+		return ""
+	}
+	return string(p.msg[p.off+1 : p.off+1+l])
+}
+
 func (p *parser) name() (string, error) {
 	n, end, err := readName(p.msg, p.off, &p.buf)
 	if err != nil {
 		return "", err
 	}
 	p.off = end
+	if p.check {
+		return "", nil
+	}
 	return string(p.buf[:n]), nil
 }
 
@@ -419,7 +439,7 @@ func (p *parser) rdata(rr *RR, rdlen int) error {
 				return ErrRData
 			}
 			if len(rr.Strings) < MaxStrings {
-				rr.Strings = append(rr.Strings, string(p.msg[p.off+1:p.off+1+l]))
+				rr.Strings = append(rr.Strings, p.str(l))
 			}
 			p.off += 1 + l
 		}
@@ -433,7 +453,7 @@ func (p *parser) rdata(rr *RR, rdlen int) error {
 				return ErrRData
 			}
 			l := int(p.msg[p.off])
-			rr.Strings = append(rr.Strings, string(p.msg[p.off+1:p.off+1+l]))
+			rr.Strings = append(rr.Strings, p.str(l))
 			p.off += 1 + l
 		}
 		rr.Target, err = p.name()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/flowlog/flowlog/decode"
 	"github.com/flowlog/flowlog/flow"
+	"github.com/flowlog/flowlog/names/dnsmsg"
 )
 
 // Config tunes the detector. Zero values take the defaults.
@@ -43,7 +44,8 @@ func (c *Config) defaults() {
 type Detector struct {
 	cfg    Config
 	expect map[expectKey]expectVal
-	free   []*conn // recycled detectors
+	free   []*conn    // recycled detectors
+	dnsMsg dnsmsg.Msg // reused by dnsOK
 	// Stats
 	attached, detached uint64
 }

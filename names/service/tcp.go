@@ -731,7 +731,7 @@ func (w *conn) dnsTCPVerdict(o []byte) verdict {
 		}
 		return maybe
 	}
-	if dnsOK(o[2:2+n], true, w.respPort == 53) {
+	if dnsOK(&w.d.dnsMsg, o[2:2+n], true, w.respPort == 53) {
 		return yes
 	}
 	return no
@@ -740,9 +740,8 @@ func (w *conn) dnsTCPVerdict(o []byte) verdict {
 // dnsOK reports whether b parses as a DNS message through its answer
 // section (Zeek confirms its DNS analyzer there), with plausible counts. A
 // reply without questions (as mDNS sends) counts only on a DNS port.
-func dnsOK(b []byte, query, dnsPort bool) bool {
-	var m dnsmsg.Msg
-	m.Parse(b)
+func dnsOK(m *dnsmsg.Msg, b []byte, query, dnsPort bool) bool {
+	m.Check(b)
 	if m.Err != nil && m.ErrSection <= dnsmsg.Answer {
 		return false
 	}
@@ -761,6 +760,7 @@ func dnsOK(b []byte, query, dnsPort bool) bool {
 	if dnsPort {
 		return true
 	}
+	m.Parse(b) // now with the names
 	// Elsewhere, ask for plausible questions: host-name characters and a
 	// known class (the top bit is mDNS's unicast-response flag).
 	for _, q := range m.Questions {

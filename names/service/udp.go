@@ -130,7 +130,7 @@ func (w *conn) classifyUDP(c *flow.Conn, isOrig bool, p []byte) {
 		found(uDHCP, DHCP)
 		return
 	}
-	if w.live&uDNS != 0 && dnsOK(p, false, port(53) || port(137) || port(5353) || port(5355)) {
+	if w.live&uDNS != 0 && dnsOK(&w.d.dnsMsg, p, false, port(53) || port(137) || port(5353) || port(5355)) {
 		found(uDNS, DNS)
 		return
 	}
