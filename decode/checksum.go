@@ -1,6 +1,9 @@
 package decode
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Internet checksums (RFC 1071), as Zeek's in_cksum / ip_in_cksum compute
 // them (src/net_util.cc). None of these keep their arguments.
@@ -8,14 +11,26 @@ import "encoding/binary"
 // sum16 adds b as big-endian 16-bit words (odd trailing byte padded with
 // zero) to the running 32-bit one's complement accumulator s.
 func sum16(s uint64, b []byte) uint64 {
-	// Adding 32-bit big-endian words is the same in one's complement
-	// arithmetic once folded; 64 bits cannot overflow below 2^32 words.
-	for len(b) >= 32 {
-		s += uint64(binary.BigEndian.Uint32(b)) + uint64(binary.BigEndian.Uint32(b[4:])) +
-			uint64(binary.BigEndian.Uint32(b[8:])) + uint64(binary.BigEndian.Uint32(b[12:])) +
-			uint64(binary.BigEndian.Uint32(b[16:])) + uint64(binary.BigEndian.Uint32(b[20:])) +
-			uint64(binary.BigEndian.Uint32(b[24:])) + uint64(binary.BigEndian.Uint32(b[28:]))
-		b = b[32:]
+	if len(b) >= 16 {
+		// The bulk as native 64-bit words with end-around carry: the one's
+		// complement sum does not depend on byte order (RFC 1071 2(B)),
+		// so the folded little-endian sum, byte-swapped, is the
+		// big-endian one.
+		var acc, c uint64
+		for len(b) >= 32 {
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b), c)
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[8:]), c)
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[16:]), c)
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[24:]), c)
+			b = b[32:]
+		}
+		for len(b) >= 8 {
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b), c)
+			b = b[8:]
+		}
+		acc, c = bits.Add64(acc, c, 0)
+		acc += c
+		s += uint64(bits.ReverseBytes16(fold(acc)))
 	}
 	for len(b) >= 4 {
 		s += uint64(binary.BigEndian.Uint32(b))

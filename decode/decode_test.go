@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"math/rand"
 	"net"
 	"testing"
 	"time"
@@ -749,5 +750,40 @@ func TestAnomalyNames(t *testing.T) {
 	}
 	if AnomalyBadChecksum.String() != "bad_checksum" || Anomaly(200).String() != "unknown" {
 		t.Errorf("names: %s %s", AnomalyBadChecksum, Anomaly(200))
+	}
+}
+
+// TestSum16 checks the 64-bit checksum loop against RFC 1071's 16-bit
+// definition, on every length and alignment up to 300 bytes, with random
+// and all-0xff data (the end-around carries).
+func TestSum16(t *testing.T) {
+	ref := func(s uint64, b []byte) uint64 {
+		for len(b) >= 2 {
+			s += uint64(b[0])<<8 | uint64(b[1])
+			b = b[2:]
+		}
+		if len(b) == 1 {
+			s += uint64(b[0]) << 8
+		}
+		return s
+	}
+	rng := rand.New(rand.NewSource(5))
+	buf := make([]byte, 310)
+	for _, fill := range []string{"random", "ones"} {
+		for i := range buf {
+			if fill == "ones" {
+				buf[i] = 0xff
+			} else {
+				buf[i] = byte(rng.Intn(256))
+			}
+		}
+		for off := 0; off < 8; off++ {
+			for n := 0; n <= 300; n++ {
+				b := buf[off : off+n]
+				if got, want := fold(sum16(7, b)), fold(ref(7, b)); got != want {
+					t.Fatalf("%s, %d bytes at %d: %#x, want %#x", fill, n, off, got, want)
+				}
+			}
+		}
 	}
 }
