@@ -70,6 +70,19 @@ func (h *minHeap[T]) push(x T) {
 		h.chunks = append(h.chunks, make([]T, heapChunk))
 	}
 	h.n++
+	if len(h.chunks) == 1 { // the common case: one chunk, a plain slice
+		s := h.chunks[0]
+		s[i] = x
+		for i > 0 {
+			p := (i - 1) / 2
+			if !s[i].before(s[p]) {
+				break
+			}
+			s[i], s[p] = s[p], s[i]
+			i = p
+		}
+		return
+	}
 	*h.at(i) = x
 	for i > 0 {
 		p := (i - 1) / 2
@@ -133,6 +146,24 @@ func (h *minHeap[T]) filter(keep func(*T) bool) {
 // down restores the heap order below i.
 func (h *minHeap[T]) down(i int) {
 	n := h.n
+	if len(h.chunks) == 1 {
+		s := h.chunks[0][:n]
+		for {
+			l := 2*i + 1
+			if l >= n {
+				return
+			}
+			m := l
+			if r := l + 1; r < n && s[r].before(s[l]) {
+				m = r
+			}
+			if !s[m].before(s[i]) {
+				return
+			}
+			s[i], s[m] = s[m], s[i]
+			i = m
+		}
+	}
 	for {
 		l := 2*i + 1
 		if l >= n {

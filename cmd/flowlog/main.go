@@ -455,7 +455,9 @@ func replay(cfg *Config, stderr io.Writer) int {
 		// which truncates nanosecond timestamps: do the same, so times and
 		// durations match Zeek's to the last digit.
 		f.TS -= f.TS % 1000
-		cur = f
+		if extractor != nil {
+			cur = f // for --contents' selection (a heap variable: only when needed)
+		}
 		if err := out.maybeRotate(f.TS); err != nil {
 			fmt.Fprintf(stderr, "flowlog: rotating logs: %v\n", err)
 		}
