@@ -3,6 +3,8 @@ package scripts
 import (
 	"net/netip"
 	"strconv"
+
+	"github.com/flowlog/flowlog/flow"
 )
 
 // Event kinds: the values of Flow.Event, and the names scripts pass to
@@ -54,8 +56,11 @@ type Flow struct {
 	// Event is one of EventOpened, EventClosed, EventThreshold, EventPoll,
 	// EventRemoval.
 	Event string
-	// UID is the conn.log uid ("C..." in Zeek's base62 form).
-	UID string
+	// UID is the conn.log uid ("C..." in Zeek's base62 form). It may be
+	// left empty with ConnUID set: the text is then made the first time
+	// something reads it (UIDText), which most policies never do.
+	UID     string
+	ConnUID flow.UID
 	// TS is the packet time of this event, seconds since the epoch. It is
 	// the only clock the package uses (lock TTLs, Date.now() in scripts).
 	TS float64
@@ -82,8 +87,12 @@ type Flow struct {
 	// LocalOrig and LocalResp are conn.log's local_orig and local_resp.
 	LocalOrig, LocalResp bool
 
-	// State is conn.log's conn_state, History its history.
+	// State is conn.log's conn_state, History its history. History may
+	// be left empty and set with SetHistory instead: the string is then
+	// made on first use (HistoryText).
 	State, History string
+	hist           [16]byte
+	histN          uint8
 
 	OrigBytes, RespBytes     uint64 // payload bytes (conn.log orig_bytes, resp_bytes)
 	OrigPkts, RespPkts       uint64
@@ -132,6 +141,34 @@ func validThresholdKind(k string) bool {
 
 // endpoints returns the local and remote endpoints, unmapped and without
 // zones (orig/resp when Local or Remote is unset).
+// UIDText returns the uid's text (UID, made from ConnUID if empty).
+func (f *Flow) UIDText() string {
+	if f.UID == "" && !f.ConnUID.IsZero() {
+		f.UID = f.ConnUID.String()
+	}
+	return f.UID
+}
+
+// SetHistory sets the history from its letters (copied): short histories
+// become a string only if something reads them (HistoryText).
+func (f *Flow) SetHistory(h []byte) {
+	if len(h) <= len(f.hist) {
+		f.histN = uint8(copy(f.hist[:], h))
+		f.History = ""
+		return
+	}
+	f.History, f.histN = string(h), 0
+}
+
+// HistoryText returns the history (History, or the letters given to
+// SetHistory).
+func (f *Flow) HistoryText() string {
+	if f.History == "" && f.histN > 0 {
+		f.History = string(f.hist[:f.histN])
+	}
+	return f.History
+}
+
 func (f *Flow) endpoints() (local, remote netip.AddrPort) {
 	if f.Local.IsValid() && f.Remote.IsValid() {
 		local, remote = f.Local, f.Remote
@@ -234,11 +271,11 @@ type ConnRecord struct {
 // Conn returns the flow's conn record.
 func (f *Flow) Conn() ConnRecord {
 	return ConnRecord{
-		TS: f.Start, UID: f.UID,
+		TS: f.Start, UID: f.UIDText(),
 		OrigH: addrString(f.OrigH), OrigP: f.OrigP, RespH: addrString(f.RespH), RespP: f.RespP,
 		Proto: f.Proto, Service: f.Service, Duration: f.Duration,
 		OrigBytes: f.OrigBytes, RespBytes: f.RespBytes, ConnState: f.State,
-		LocalOrig: f.LocalOrig, LocalResp: f.LocalResp, MissedBytes: f.MissedBytes, History: f.History,
+		LocalOrig: f.LocalOrig, LocalResp: f.LocalResp, MissedBytes: f.MissedBytes, History: f.HistoryText(),
 		OrigPkts: f.OrigPkts, OrigIPBytes: f.OrigIPBytes, RespPkts: f.RespPkts, RespIPBytes: f.RespIPBytes,
 		IPProto: f.IPProto,
 	}

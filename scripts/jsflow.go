@@ -67,7 +67,7 @@ func (j *jsFlow) Get(key string) goja.Value {
 	case "event":
 		return j.str(f.Event)
 	case "uid":
-		return j.str(f.UID)
+		return j.str(f.UIDText())
 	case "ts":
 		return vm.ToValue(f.TS)
 	case "start":
@@ -120,7 +120,7 @@ func (j *jsFlow) Get(key string) goja.Value {
 	case "state":
 		return j.str(f.State)
 	case "history":
-		return j.str(f.History)
+		return j.str(f.HistoryText())
 	case "orig_bytes":
 		return j.num(f.OrigBytes)
 	case "resp_bytes":
@@ -205,13 +205,13 @@ func (in *instance) liveFlow(this goja.Value, method string) *jsFlow {
 		in.throwType("flow.%s: not called on a flow", method)
 	}
 	if !jf.live {
-		in.throwType("flow.%s: the handler for flow %s has returned", method, jf.f.UID)
+		in.throwType("flow.%s: the handler for flow %s has returned", method, jf.f.UIDText())
 	}
 	return jf
 }
 
 func (in *instance) request(jf *jsFlow, rq Request) {
-	rq.UID = jf.f.UID
+	rq.UID = jf.f.UIDText()
 	rq.Source = in.caller().String()
 	in.cs.reqs = append(in.cs.reqs, rq)
 }

@@ -115,7 +115,7 @@ func (in *instance) nEvent(call goja.FunctionCall) goja.Value {
 	}
 	f := &in.cs.flow.f
 	in.cs.events = append(in.cs.events, Event{
-		ID: id, Name: name, Source: in.caller().String(), UID: f.UID, TS: f.TS, Data: data,
+		ID: id, Name: name, Source: in.caller().String(), UID: f.UIDText(), TS: f.TS, Data: data,
 	})
 	return goja.Undefined()
 }

@@ -454,7 +454,7 @@ func (in *instance) call(k kind, f *Flow) (v Verdict, err error) {
 				se.Err = pe
 			}
 		} else {
-			se = in.scriptError(err, at, f.Event, f.UID)
+			se = in.scriptError(err, at, f.Event, f.UIDText())
 			switch se.Kind {
 			case ErrTimeout:
 				r.timeouts.Add(1)
@@ -464,7 +464,7 @@ func (in *instance) call(k kind, f *Flow) (v Verdict, err error) {
 				r.throws.Add(1)
 			}
 		}
-		se.Event, se.UID = f.Event, f.UID
+		se.Event, se.UID = f.Event, f.UIDText()
 		return Verdict{}, se
 	}
 

@@ -853,7 +853,7 @@ func (sn *Sensor) event(f *Flow, c *mctx, eid string) Event {
 	}
 	return Event{
 		ID: eid, Name: sn.listener, Sensor: sn.ID, Listener: Listener, Source: sn.source,
-		UID: f.UID, TS: f.TS,
+		UID: f.UIDText(), TS: f.TS,
 		Data: &PacketData{
 			Action:     f.Event,
 			Proto:      f.SensorProto(),
@@ -863,7 +863,7 @@ func (sn *Sensor) event(f *Flow, c *mctx, eid string) Event {
 			RemoteHost: strp(f.RemoteHost),
 			State:      f.State,
 			SNI:        strp(f.SNI),
-			UID:        f.UID,
+			UID:        f.UIDText(),
 			TS:         f.TS,
 			Conn:       f.Conn(),
 		},

@@ -34,7 +34,7 @@ type policy struct {
 	locks    *scripts.LockTable
 	sink     events.Sink
 	local    []netip.Prefix
-	local4   []netip.Prefix // local split by family: half the checks per address
+	local4   []v4net // local split by family: half the checks per address
 	local6   []netip.Prefix
 	flows    map[flow.UID]*pstate
 	stderr   io.Writer
@@ -46,6 +46,7 @@ type policy struct {
 	table    *flow.Table
 	names    *names.Names
 	fbuf     scripts.Flow
+	hbuf     [64]byte // history letters for the snapshot
 }
 
 // pstate is what the policy remembers about a live flow.
@@ -122,7 +123,7 @@ func (sh *policyShared) worker(seed uint64) (*policy, error) {
 	}
 	for _, pr := range p.local {
 		if pr.Addr().Is4() {
-			p.local4 = append(p.local4, pr)
+			p.local4 = append(p.local4, newV4net(pr))
 		} else {
 			p.local6 = append(p.local6, pr)
 		}
@@ -214,11 +215,17 @@ type nopCloser struct{ io.Writer }
 func (nopCloser) Close() error { return nil }
 
 func (p *policy) isLocal(a netip.Addr) bool {
-	list := p.local6
 	if a.Is4() {
-		list = p.local4
+		b := a.As4()
+		x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		for _, n := range p.local4 {
+			if x&n.mask == n.net {
+				return true
+			}
+		}
+		return false
 	}
-	for _, pr := range list {
+	for _, pr := range p.local6 {
 		if pr.Contains(a) {
 			return true
 		}
@@ -226,19 +233,32 @@ func (p *policy) isLocal(a netip.Addr) bool {
 	return false
 }
 
+// v4net is an IPv4 prefix as a mask and masked address: one AND and one
+// compare per check.
+type v4net struct{ net, mask uint32 }
+
+func newV4net(pr netip.Prefix) v4net {
+	b := pr.Masked().Addr().As4()
+	mask := ^uint32(0)
+	if pr.Bits() < 32 {
+		mask = ^(^uint32(0) >> pr.Bits())
+	}
+	return v4net{uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), mask}
+}
+
 // snapshot builds the script's view of c at event ev.
 func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 	o, r := c.Sizes()
-	hist := c.History()
 	f := &p.fbuf // reused: Runtime.Call and Evaluate do not keep it
 	*f = scripts.Flow{
-		Event: ev, UID: c.UID().String(), TS: float64(now) / 1e9, Start: float64(c.Start) / 1e9,
+		Event: ev, ConnUID: c.UID(), TS: float64(now) / 1e9, Start: float64(c.Start) / 1e9,
 		Proto: c.Trans.String(), IPProto: c.IPProto,
 		OrigH: c.OrigH.Netip(), RespH: c.RespH.Netip(), OrigP: c.OrigP, RespP: c.RespP,
-		State: flow.ConnState(c.Trans, c.OrigState(), c.RespState(), o, r, hist), History: hist,
+		State:     c.State(),
 		OrigBytes: o, RespBytes: r, OrigPkts: c.OrigPkts, RespPkts: c.RespPkts,
 		OrigIPBytes: c.OrigIPBytes, RespIPBytes: c.RespIPBytes, MissedBytes: c.MissedBytes(),
 	}
+	f.SetHistory(c.AppendHistory(p.hbuf[:0]))
 	if d := c.Duration(); d > 0 {
 		f.Duration = d
 	}
@@ -340,7 +360,7 @@ func (p *policy) run(t *flow.Table, c *flow.Conn, ev string, now int64, tweak fu
 		v, err = p.rt.Call(f)
 		if err != nil {
 			p.errors++
-			fmt.Fprintf(p.stderr, "flowlog: policy: %v (flow %s logged as if no script ran)\n", err, f.UID)
+			fmt.Fprintf(p.stderr, "flowlog: policy: %v (flow %s logged as if no script ran)\n", err, f.UIDText())
 		}
 	}
 	var evs []scripts.Event
