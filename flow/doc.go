@@ -39,11 +39,19 @@
 // # Memory
 //
 // Connections live in a slab of fixed chunks (a *Conn never moves while
-// its connection lives, and is recycled after removal) found through an
-// open-addressing index keyed by a seeded, direction-symmetric hash. A Conn
-// is 192 bytes; TCP connections add a pooled TCP state, and only tunnelled
-// connections, histories over 11 letters and UDP checksum failures add a
-// connRare. Timers are 16-byte heap entries. TestLayoutSizes pins the sizes.
+// its connection lives, and is recycled after removal; free Conns are
+// linked through themselves) found through an open-addressing index keyed
+// by a seeded, direction-symmetric hash. A Conn is 176 bytes: its uid is
+// one word (a seeded bijection of the creation number, which also orders
+// the end-of-input flush), its inactivity timeout a byte indexing the
+// table's few distinct values, its flags bits. TCP connections add a pooled
+// TCP state; only tunnelled connections, histories over 10 letters, UDP
+// checksum failures and users of the conn framework (Ext) add a connRare.
+// Timers are 16-byte entries of a heap kept in fixed chunks (it grows
+// without copying). A table-wide Analyzer (names' service detection and
+// SNI tracking) keeps its per-connection state itself, behind a 4-byte ref.
+// FlushStep empties a large table in bounded batches. TestLayoutSizes pins
+// the sizes.
 //
 // # Semantics
 //
