@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"math/rand"
-	"net/netip"
 	"flag"
 	"io"
+	"math/rand"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
