@@ -176,3 +176,32 @@ func TestMinHeapChunks(t *testing.T) {
 		t.Errorf("reset left %d elements in %d chunks", h.len(), len(h.chunks))
 	}
 }
+
+// TestRange visits every live connection once, none removed.
+func TestRange(t *testing.T) {
+	tb := New(Config{Seed: 1})
+	for i := 0; i < 50; i++ {
+		ts := float64(i)
+		if i >= 25 {
+			ts += 100 // the first 25 expire
+		}
+		tb.Packet(flowtest.UDP(ts, fmt.Sprintf("10.0.0.%d:1000", i), "10.9.0.1:53", "q"))
+		tb.Events()
+	}
+	seen := map[UID]bool{}
+	tb.Range(func(c *Conn) bool {
+		if c.Removed() || seen[c.UID()] {
+			t.Fatalf("Range gave %s twice or removed", c.UID())
+		}
+		seen[c.UID()] = true
+		return true
+	})
+	if len(seen) != tb.Len() || tb.Len() != 25 {
+		t.Fatalf("Range saw %d connections, %d live, want 25", len(seen), tb.Len())
+	}
+	n := 0
+	tb.Range(func(*Conn) bool { n++; return n < 3 })
+	if n != 3 {
+		t.Errorf("Range went on after false: %d calls", n)
+	}
+}

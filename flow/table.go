@@ -796,3 +796,15 @@ func (t *Table) fire(tm timer) {
 		t.tcpTimer(c, tm)
 	}
 }
+
+// Range calls fn for each live connection, in no particular order, until
+// fn returns false. fn must not call into the table.
+func (t *Table) Range(fn func(c *Conn) bool) {
+	for ref := uint32(1); ref <= t.slab.next; ref++ {
+		if c := t.slab.at(ref); c.cflags&cfRemoved == 0 && c.ref == ref {
+			if !fn(c) {
+				return
+			}
+		}
+	}
+}
