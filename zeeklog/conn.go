@@ -63,7 +63,7 @@ type ConnWriter struct {
 	w       *bufio.Writer
 	opt     Options
 	buf     []byte
-	local   []netip.Prefix
+	local   *Nets
 	lastTS  int64
 	closeAt time.Time
 	started bool
@@ -74,10 +74,11 @@ type ConnWriter struct {
 // the first record (or at Close for an empty log).
 func NewConnWriter(w io.Writer, opt Options) *ConnWriter {
 	cw := &ConnWriter{w: bufio.NewWriterSize(w, 256<<10), opt: opt, buf: make([]byte, 0, 512)}
-	cw.local = opt.LocalNets
-	if cw.local == nil {
-		cw.local = PrivateAddressSpace()
+	nets := opt.LocalNets
+	if nets == nil {
+		nets = PrivateAddressSpace()
 	}
+	cw.local = NewNets(nets)
 	return cw
 }
 
@@ -132,15 +133,7 @@ func (cw *ConnWriter) SetOpenTime(t time.Time) { cw.opt.OpenTime = t }
 func (cw *ConnWriter) SetCloseTime(t time.Time) { cw.closeAt = t }
 
 // IsLocal reports whether a is in the writer's local networks.
-func (cw *ConnWriter) IsLocal(a decode.Addr) bool {
-	ip := a.Netip()
-	for _, p := range cw.local {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
+func (cw *ConnWriter) IsLocal(a decode.Addr) bool { return cw.local.Contains(a) }
 
 func appendTime(b []byte, ns int64) []byte {
 	return strconv.AppendFloat(b, float64(ns)/1e9, 'f', 6, 64)

@@ -34,8 +34,7 @@ type policy struct {
 	locks    *scripts.LockTable
 	sink     events.Sink
 	local    []netip.Prefix
-	local4   []v4net // local split by family: half the checks per address
-	local6   []netip.Prefix
+	nets     *zeeklog.Nets // local, for the per-flow checks
 	flows    map[flow.UID]*pstate
 	stderr   io.Writer
 	errors   uint64
@@ -121,13 +120,7 @@ func (sh *policyShared) worker(seed uint64) (*policy, error) {
 	if p.local == nil {
 		p.local = zeeklog.PrivateAddressSpace()
 	}
-	for _, pr := range p.local {
-		if pr.Addr().Is4() {
-			p.local4 = append(p.local4, newV4net(pr))
-		} else {
-			p.local6 = append(p.local6, pr)
-		}
-	}
+	p.nets = zeeklog.NewNets(p.local)
 	p.client, _ = os.Hostname()
 	p.extract = cfg.ContentsDir
 	if p.extract == "" {
@@ -214,37 +207,7 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-func (p *policy) isLocal(a netip.Addr) bool {
-	if a.Is4() {
-		b := a.As4()
-		x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		for _, n := range p.local4 {
-			if x&n.mask == n.net {
-				return true
-			}
-		}
-		return false
-	}
-	for _, pr := range p.local6 {
-		if pr.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// v4net is an IPv4 prefix as a mask and masked address: one AND and one
-// compare per check.
-type v4net struct{ net, mask uint32 }
-
-func newV4net(pr netip.Prefix) v4net {
-	b := pr.Masked().Addr().As4()
-	mask := ^uint32(0)
-	if pr.Bits() < 32 {
-		mask = ^(^uint32(0) >> pr.Bits())
-	}
-	return v4net{uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), mask}
-}
+func (p *policy) isLocal(a netip.Addr) bool { return p.nets.ContainsIP(a) }
 
 // snapshot builds the script's view of c at event ev.
 func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {

@@ -259,7 +259,7 @@ type Writer struct {
 	tunnel                             *array.ListBuilder
 	tunnelVals                         *array.StringBuilder
 	ipProto                            *array.Uint8Builder
-	local                              []netip.Prefix
+	local                              *zeeklog.Nets
 	scratch, hist                      []byte
 	err                                error
 	closed                             bool
@@ -282,10 +282,11 @@ func New(kind Kind, w io.Writer, opt Options) (*Writer, error) {
 	if mem == nil {
 		mem = memory.NewGoAllocator()
 	}
-	wr := &Writer{kind: kind, opt: opt, mem: mem, local: opt.LocalNets, scratch: make([]byte, 0, 256), hist: make([]byte, 0, 64)}
-	if wr.local == nil {
-		wr.local = zeeklog.PrivateAddressSpace()
+	nets := opt.LocalNets
+	if nets == nil {
+		nets = zeeklog.PrivateAddressSpace()
 	}
+	wr := &Writer{kind: kind, opt: opt, mem: mem, local: zeeklog.NewNets(nets), scratch: make([]byte, 0, 256), hist: make([]byte, 0, 64)}
 	switch {
 	case opt.BatchRows == 0:
 		wr.batch = DefaultBatchRows
@@ -459,15 +460,7 @@ func (w *Writer) Kind() Kind { return w.kind }
 func (w *Writer) Schema() *arrow.Schema { return w.rb.Schema() }
 
 // IsLocal reports whether a is in the writer's local networks.
-func (w *Writer) IsLocal(a decode.Addr) bool {
-	ip := a.Netip()
-	for _, p := range w.local {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
+func (w *Writer) IsLocal(a decode.Addr) bool { return w.local.Contains(a) }
 
 // roundMicros converts nanoseconds to microseconds, rounding half away
 // from zero. For captures with microsecond timestamps it is exact and
