@@ -8,7 +8,7 @@ BIN     := bin/flowlog
 BENCHDIR ?= $(HOME)/.cache/flowlog-bench
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test parity bench fuzz vet clean
+.PHONY: all deps build demo test parity bench pgo fuzz vet clean
 
 all: build
 
@@ -53,6 +53,11 @@ parity: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	@BENCHDIR=$(BENCHDIR) SHARED=$(SHARED) BIN=./$(BIN) bash scripts/bench.sh
+
+# pgo: regenerate cmd/flowlog/default.pgo (profile-guided optimization) from
+# runs on the benchmark captures; needs make bench's cached pcaps.
+pgo: build
+	@BENCHDIR=$(BENCHDIR) BIN=./$(BIN) bash scripts/pgo.sh
 
 fuzz: deps
 	@for t in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/func //' | sort -u); do \
