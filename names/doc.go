@@ -49,6 +49,13 @@
 // table has already processed the packet that opened a connection, so
 // Names hands that packet's layer to the new watchers itself.
 //
+// The service detector and the SSL tracker see a connection's later
+// packets through the table: Names installs itself as the table's
+// flow.Analyzer (one Names per table) and keeps their per-connection state
+// in its own slots, found by the Conn's analyzer ref, so they cost no
+// framework state (flow.Ext) per connection. The DNS tracker, which watches
+// DNS ports only, attaches as an ordinary flow.Watcher.
+//
 // # Ownership
 //
 // Watchers never keep a decode.Layer or its payload past the call; what

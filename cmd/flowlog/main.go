@@ -168,7 +168,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
 	var cpuProfile string
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
-	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write a heap profile (go tool pprof) to this file at the end of input, before the remaining flows are flushed")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "replay: write a heap profile (go tool pprof) to this file at the end of input, before the remaining flows are flushed")
 	fs.DurationVar(&cfg.Interim, "interim", 0, "write interim records of long-lived connections every interval (e.g. 1h) to conn_long.log")
 	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections (per worker with -i); when full, half-open ones are evicted first (0: unbounded for -r, a default from available memory for -i)")
 	fs.StringVar(&cfg.Timeouts, "timeout", "", "inactivity timeouts, e.g. tcp=5m,udp=30s,icmp=1m,other=1m,tcp/22=1h (defaults: Zeek's)")
