@@ -293,11 +293,7 @@ func (t *Table) FlushStep(n int) bool {
 	t.begin()
 	if t.flushing == nil {
 		refs := make([]uint32, 0, t.live)
-		for ref := uint32(1); ref <= t.slab.next; ref++ {
-			if t.slab.at(ref).cflags&cfRemoved == 0 {
-				refs = append(refs, ref)
-			}
-		}
+		t.Range(func(c *Conn) bool { refs = append(refs, c.ref); return true })
 		sort.Slice(refs, func(i, j int) bool {
 			return t.creationSeq(t.slab.at(refs[i])) < t.creationSeq(t.slab.at(refs[j]))
 		})

@@ -103,12 +103,16 @@ func (h *minHeap[T]) pop() T {
 	var zero T
 	*last = zero
 	h.down(0)
-	// Keep one spare chunk beyond the one in use.
-	if c := len(h.chunks); c > 2 && h.n < (c-2)<<heapChunkBits {
+	h.shrink()
+	return top
+}
+
+// shrink drops the chunks beyond the one in use and one spare.
+func (h *minHeap[T]) shrink() {
+	for c := len(h.chunks); c > 2 && h.n < (c-2)<<heapChunkBits; c-- {
 		h.chunks[c-1] = nil
 		h.chunks = h.chunks[:c-1]
 	}
-	return top
 }
 
 // reset empties the heap, keeping its first chunk.
@@ -134,10 +138,7 @@ func (h *minHeap[T]) filter(keep func(*T) bool) {
 		*h.at(i) = zero
 	}
 	h.n = n
-	for c := len(h.chunks); c > 2 && n < (c-2)<<heapChunkBits; c-- {
-		h.chunks[c-1] = nil
-		h.chunks = h.chunks[:c-1]
-	}
+	h.shrink()
 	for i := n/2 - 1; i >= 0; i-- {
 		h.down(i)
 	}
