@@ -57,16 +57,36 @@ type Names struct {
 	free  []uint32
 }
 
-// slot is what watches one connection through the table's Analyzer.
+// slot is what watches one connection through the table's Analyzer: a
+// service detector (a State, or a Small while it fits one) and an SSL
+// tracker.
 type slot struct {
-	svc *service.State
-	ssl applog.Watch
+	svc   *service.State
+	small service.Small
+	ssl   applog.Watch
 }
+
+// A connection whose only watcher is a Small service detector (most UDP
+// connections) has no slot: its Analyzer ref is the Small with refSmall
+// set.
+const refSmall = 1 << 31
 
 // OnPacket implements flow.Analyzer: the connection's service detector,
 // then its ssl tracker, as long as they want packets.
 func (n *Names) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer) {
 	ref := c.AnalyzerRef()
+	if ref&refSmall != 0 {
+		st, sm := n.svc.Step(t, c, isOrig, l, service.Small(ref&^refSmall))
+		switch {
+		case st != nil:
+			n.attach(c, slot{svc: st})
+		case sm != 0:
+			c.SetAnalyzerRef(refSmall | uint32(sm))
+		default:
+			c.SetAnalyzerRef(0)
+		}
+		return
+	}
 	s := &n.slots[ref-1]
 	if s.svc != nil {
 		s.svc.OnPacket(t, c, isOrig, l)
@@ -74,6 +94,8 @@ func (n *Names) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Lay
 			n.svc.Free(s.svc)
 			s.svc = nil
 		}
+	} else if s.small != 0 {
+		s.svc, s.small = n.svc.Step(t, c, isOrig, l, s.small)
 	}
 	if s.ssl != nil {
 		s.ssl.OnPacket(t, c, isOrig, l)
@@ -81,7 +103,7 @@ func (n *Names) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Lay
 			s.ssl = nil
 		}
 	}
-	if s.svc == nil && s.ssl == nil {
+	if s.svc == nil && s.small == 0 && s.ssl == nil {
 		n.release(c, ref)
 	}
 }
@@ -89,6 +111,10 @@ func (n *Names) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Lay
 // Release implements flow.Analyzer: a connection removed while watched.
 func (n *Names) Release(c *flow.Conn) {
 	ref := c.AnalyzerRef()
+	if ref&refSmall != 0 {
+		c.SetAnalyzerRef(0)
+		return
+	}
 	if s := &n.slots[ref-1]; s.svc != nil {
 		n.svc.Free(s.svc)
 	}
@@ -99,6 +125,20 @@ func (n *Names) release(c *flow.Conn, ref uint32) {
 	n.slots[ref-1] = slot{}
 	n.free = append(n.free, ref)
 	c.SetAnalyzerRef(0)
+}
+
+// attach gives c a slot holding s.
+func (n *Names) attach(c *flow.Conn, s slot) {
+	var ref uint32
+	if k := len(n.free); k > 0 {
+		ref = n.free[k-1]
+		n.free = n.free[:k-1]
+	} else {
+		n.slots = append(n.slots, slot{})
+		ref = uint32(len(n.slots))
+	}
+	n.slots[ref-1] = s
+	c.SetAnalyzerRef(ref)
 }
 
 // New returns a Names for one flow table.
@@ -147,33 +187,25 @@ func (n *Names) Events(t *flow.Table, p *decode.Packet) {
 func (n *Names) Opened(t *flow.Table, c *flow.Conn, p *decode.Packet) {
 	var s slot
 	if n.svc != nil {
-		if s.svc = n.svc.Start(t, c, p); s.svc != nil && s.svc.Done() {
-			n.svc.Free(s.svc)
-			s.svc = nil
-		}
+		s.svc, s.small = n.svc.Start(t, c, p)
 	}
 	if n.ssl != nil {
 		if s.ssl = n.ssl.Start(t, c, p); s.ssl != nil && s.ssl.Done() {
 			s.ssl = nil
 		}
 	}
-	if s.svc != nil || s.ssl != nil {
+	if s.svc != nil || s.small != 0 || s.ssl != nil {
 		// The service detector and the SNI tracker see the connection's
 		// packets through the table's Analyzer: no framework state per
-		// connection.
+		// connection, and no slot for a Small detector alone.
 		if t.TableAnalyzer() != flow.Analyzer(n) {
 			t.SetAnalyzer(n)
 		}
-		var ref uint32
-		if k := len(n.free); k > 0 {
-			ref = n.free[k-1]
-			n.free = n.free[:k-1]
+		if s.svc == nil && s.ssl == nil {
+			c.SetAnalyzerRef(refSmall | uint32(s.small))
 		} else {
-			n.slots = append(n.slots, slot{})
-			ref = uint32(len(n.slots))
+			n.attach(c, s)
 		}
-		n.slots[ref-1] = s
-		c.SetAnalyzerRef(ref)
 	}
 	if n.dns != nil {
 		n.dns.Attach(t, c, p)

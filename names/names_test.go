@@ -3,6 +3,7 @@ package names
 import (
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/flowlog/flowlog/names/applog"
 	"github.com/flowlog/flowlog/names/internal/corpus"
 	"github.com/flowlog/flowlog/names/rdns"
+	"github.com/flowlog/flowlog/names/service"
 )
 
 // TestCorpusPassiveNames replays a corpus trace where a DNS answer names
@@ -140,5 +142,64 @@ func TestPassiveBeforeReverse(t *testing.T) {
 	// passively when its connection opened: two.
 	if queries != 2 {
 		t.Fatalf("%d reverse queries, want 2 (passive names are not asked for)", queries)
+	}
+}
+
+// TestSmallDetectorsMatchAttach replays every corpus trace through Names
+// (UDP detectors packed into the Analyzer ref as service.Small, promoted
+// to a State for QUIC and DTLS handshakes) and through the watcher-based
+// service.Detector.Attach (a State for every connection): the service
+// column must be the same for every connection.
+func TestSmallDetectorsMatchAttach(t *testing.T) {
+	dir, ok := corpus.Dir()
+	if !ok {
+		t.Skip("Zeek parity corpus not found: skipping")
+	}
+	entries, err := corpus.Entries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(c *flow.Conn) string {
+		return c.Trans.String() + " " + c.OrigH.String() + ":" + strconv.Itoa(int(c.OrigP)) + " " +
+			c.RespH.String() + ":" + strconv.Itoa(int(c.RespP)) + " " + strconv.FormatInt(c.Start, 10)
+	}
+	conns, small, withService := 0, 0, 0
+	for _, e := range entries {
+		viaNames := map[string]string{}
+		n := New(Config{Service: true})
+		err := e.Replay(corpus.Hooks{
+			Opened: func(tb *flow.Table, c *flow.Conn, p *decode.Packet) {
+				n.Opened(tb, c, p)
+				if c.AnalyzerRef()&refSmall != 0 {
+					small++
+				}
+			},
+			Closed: func(c *flow.Conn) { viaNames[key(c)] = Service(c) },
+		})
+		if err != nil {
+			t.Logf("%s: %v", e.Name, err)
+		}
+		viaAttach := map[string]string{}
+		d := service.New(service.Config{})
+		_ = e.Replay(corpus.Hooks{
+			Opened: d.Attach,
+			Closed: func(c *flow.Conn) { viaAttach[key(c)] = service.Of(c) },
+		})
+		if len(viaNames) != len(viaAttach) {
+			t.Errorf("%s: %d connections through Names, %d through Attach", e.Name, len(viaNames), len(viaAttach))
+		}
+		for k, v := range viaAttach {
+			conns++
+			if v != "" {
+				withService++
+			}
+			if got, ok := viaNames[k]; !ok || got != v {
+				t.Errorf("%s: %s: service %q through Names, %q through Attach", e.Name, k, got, v)
+			}
+		}
+	}
+	t.Logf("%d connections, %d with a service, %d started with a Small detector", conns, withService, small)
+	if small == 0 || withService == 0 {
+		t.Fatalf("nothing compared: %d Small detectors, %d services", small, withService)
 	}
 }

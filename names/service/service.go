@@ -46,6 +46,10 @@ type Detector struct {
 	expect map[expectKey]expectVal
 	free   []*conn    // recycled detectors
 	dnsMsg dnsmsg.Msg // reused by dnsOK
+	// scratch runs a Small detector (Start, Step).
+	scratch conn
+	// bufs recycles prefix arrays by capacity class (bufClasses).
+	bufs [len(bufClasses)][][]byte
 	// Stats
 	attached, detached uint64
 }
@@ -88,7 +92,7 @@ func (d *Detector) enabled(s string) bool { return d.cfg.Enabled == nil || d.cfg
 // (names.Names drives detectors itself, through Start, with no framework
 // state per connection.)
 func (d *Detector) Attach(t *flow.Table, c *flow.Conn, p *decode.Packet) {
-	w := d.Start(t, c, p)
+	w := d.start(t, c, p, false)
 	if w == nil {
 		return
 	}
@@ -107,11 +111,104 @@ type State = conn
 // owner stops giving it packets and frees it.
 func (w *State) Done() bool { return w.done }
 
+// Small is the detector of a UDP connection packed into 31 bits, for an
+// owner that keeps it in a word of its own instead of a State (names
+// keeps it in the connection's Analyzer ref): the datagram counts and the
+// few flags UDP detection carries between datagrams. Zero means done.
+// A connection assembling a QUIC or DTLS handshake over several datagrams
+// needs a State: Step then returns one in its place.
+type Small uint32
+
+// Bits of Small: a live marker (so that a live Small is never 0), the
+// datagrams with payload classified per side (at most 8 each), the
+// packets seen (at most Config.MaxPackets, which Small requires to be
+// under 256) and the flags.
+const (
+	smLive       Small = 1 << 0
+	smOrigShift        = 1
+	smRespShift        = 5
+	smPktsShift        = 9
+	smTeredoOrig Small = 1 << 17
+	smTeredoResp Small = 1 << 18
+	smRDPSyn     Small = 1 << 19
+	smMaxPackets       = 255
+)
+
 // Start starts detection on a new connection, as Attach, and returns its
-// detector (nil if there is nothing to detect). The caller gives it the
-// connection's later packets (OnPacket) until Done, then Frees it, also
-// when the connection is removed first.
-func (d *Detector) Start(t *flow.Table, c *flow.Conn, p *decode.Packet) *State {
+// detector: a State, or for UDP a Small (both zero if there is nothing
+// to detect, or detection finished on the first packet). The caller gives
+// the connection's later packets to the State's OnPacket until Done, then
+// Frees it (also when the connection is removed first); or to Step while
+// the Small is not zero.
+func (d *Detector) Start(t *flow.Table, c *flow.Conn, p *decode.Packet) (*State, Small) {
+	w := d.start(t, c, p, true)
+	if w == nil {
+		return nil, 0
+	}
+	if w == &d.scratch {
+		return d.pack(w)
+	}
+	if w.done {
+		d.Free(w)
+		return nil, 0
+	}
+	return w, 0
+}
+
+// Step gives a packet of c to its Small detector and returns the new
+// state: a Small (zero: done), or a State that takes over from it.
+func (d *Detector) Step(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Layer, s Small) (*State, Small) {
+	if s == 0 {
+		return nil, 0
+	}
+	w := &d.scratch
+	d.unpack(w, c, s)
+	w.OnPacket(t, c, isOrig, l)
+	return d.pack(w)
+}
+
+// smallOK reports whether UDP detection on this Detector fits a Small.
+func (d *Detector) smallOK() bool { return d.cfg.MaxPackets <= smMaxPackets }
+
+func (d *Detector) unpack(w *conn, c *flow.Conn, s Small) {
+	*w = conn{d: d, respPort: c.RespP, origH: c.OrigH, origP: c.OrigP, live: allUDP}
+	w.orig.pkts = uint16(s>>smOrigShift) & 0xf
+	w.resp.pkts = uint16(s>>smRespShift) & 0xf
+	w.pkts = int(s>>smPktsShift) & 0xff
+	w.teredoOrig = s&smTeredoOrig != 0
+	w.teredoResp = s&smTeredoResp != 0
+	w.quic.rdpSyn = s&smRDPSyn != 0
+}
+
+// pack turns the scratch detector back into a Small, or into a State if
+// it holds a handshake assembler.
+func (d *Detector) pack(w *conn) (*State, Small) {
+	if w.done || w.live == 0 {
+		return nil, 0
+	}
+	if w.quic.quic != nil || w.quic.dtls != nil {
+		x := d.get()
+		*x = *w
+		*w = conn{}
+		return x, 0
+	}
+	s := smLive | Small(w.orig.pkts)<<smOrigShift | Small(w.resp.pkts)<<smRespShift | Small(w.pkts)<<smPktsShift
+	if w.teredoOrig {
+		s |= smTeredoOrig
+	}
+	if w.teredoResp {
+		s |= smTeredoResp
+	}
+	if w.quic.rdpSyn {
+		s |= smRDPSyn
+	}
+	return nil, s
+}
+
+// start creates the detector of a new connection and gives it the first
+// packet: for UDP with small set, the Detector's scratch detector, to be
+// packed into a Small.
+func (d *Detector) start(t *flow.Table, c *flow.Conn, p *decode.Packet, small bool) *State {
 	if c.Trans != flow.TransportTCP && c.Trans != flow.TransportUDP {
 		return nil
 	}
@@ -128,7 +225,13 @@ func (d *Detector) Start(t *flow.Table, c *flow.Conn, p *decode.Packet) *State {
 			}
 		}
 	}
-	w := d.get()
+	var w *conn
+	if small && c.Trans == flow.TransportUDP && d.smallOK() {
+		w = &d.scratch
+		*w = conn{}
+	} else {
+		w = d.get()
+	}
 	w.d = d
 	w.tcp = c.Trans == flow.TransportTCP
 	w.respPort = c.RespP
@@ -178,9 +281,9 @@ func (d *Detector) get() *conn {
 
 // Free gives back a detector from Start (done or not).
 func (d *Detector) Free(w *State) {
-	ob, rb := w.orig.buf[:0], w.resp.buf[:0]
+	d.putBuf(w.orig.buf)
+	d.putBuf(w.resp.buf)
 	*w = conn{}
-	w.orig.buf, w.resp.buf = ob, rb
 	d.free = append(d.free, w)
 }
 
@@ -212,8 +315,58 @@ type dir struct {
 	gap     bool // TCP: a segment was missing: no more bytes
 }
 
+// bufClasses are the capacities of prefix buffers (up to MaxBytes): a
+// prefix holds about what it needs, not the largest array it was ever
+// recycled with.
+var bufClasses = [...]int{64, 256, 1024}
+
+// growBuf returns b with room for need bytes, moving it to a larger
+// recycled array.
+func (d *Detector) growBuf(b []byte, need int) []byte {
+	size := max(need, d.cfg.MaxBytes)
+	class := len(bufClasses)
+	for i, n := range bufClasses {
+		if n >= need && n <= d.cfg.MaxBytes {
+			size, class = n, i
+			break
+		}
+	}
+	var nb []byte
+	if class < len(bufClasses) {
+		if k := len(d.bufs[class]); k > 0 {
+			nb = d.bufs[class][k-1]
+			d.bufs[class][k-1] = nil
+			d.bufs[class] = d.bufs[class][:k-1]
+		}
+	}
+	if nb == nil {
+		nb = make([]byte, 0, size)
+	}
+	nb = append(nb, b...)
+	d.putBuf(b)
+	return nb
+}
+
+// putBuf recycles a prefix buffer's array.
+func (d *Detector) putBuf(b []byte) {
+	for i, n := range bufClasses {
+		if cap(b) == n {
+			d.bufs[i] = append(d.bufs[i], b[:0])
+			return
+		}
+	}
+}
+
+// releaseBufs gives back the prefix buffers once they are no longer
+// read (the control phase reads packets, not prefixes).
+func (w *conn) releaseBufs() {
+	w.d.putBuf(w.orig.buf)
+	w.d.putBuf(w.resp.buf)
+	w.orig.buf, w.resp.buf = nil, nil
+}
+
 // add appends a TCP segment's payload if it continues the prefix.
-func (x *dir) addTCP(l *decode.Layer, max int) bool {
+func (x *dir) addTCP(det *Detector, l *decode.Layer, max int) bool {
 	if l.Flags&decode.TCPSyn != 0 {
 		x.next, x.started = l.Seq+1, true
 	}
@@ -240,6 +393,9 @@ func (x *dir) addTCP(l *decode.Layer, max int) bool {
 	if room := max - len(x.buf); room > 0 {
 		if len(p) > room {
 			p = p[:room]
+		}
+		if len(x.buf)+len(p) > cap(x.buf) {
+			x.buf = det.growBuf(x.buf, len(x.buf)+len(p))
 		}
 		x.buf = append(x.buf, p...)
 		return true
@@ -370,10 +526,11 @@ func (w *conn) OnPacket(t *flow.Table, c *flow.Conn, isOrig bool, l *decode.Laye
 			}
 			return
 		}
-		if x.addTCP(l, w.d.cfg.MaxBytes) {
+		if x.addTCP(w.d, l, w.d.cfg.MaxBytes) {
 			w.classifyTCP(c)
 		}
 		if w.control0() {
+			w.releaseBufs()
 			w.upgradeLeft = w.d.cfg.UpgradePackets
 			return
 		}
