@@ -118,20 +118,25 @@ type Stats struct {
 	MaxActive   int
 	TimersFired uint64
 	Evicted     uint64 // connections removed because the table was full
+	// TimerCompactions counts the times the timers of removed
+	// connections were dropped from the heap at once.
+	TimerCompactions uint64
 }
 
 // Table is the flow table: a deterministic state machine driven by packets
 // and packet time. It is not safe for concurrent use; run one per worker.
 type Table struct {
-	cfg    Config
-	slab   slab[Conn]
-	index  index
-	live   int // connections in the table
-	timers timerHeap
-	user   userTimerHeap
-	seq    uint64
-	now    int64
-	events []Event
+	cfg   Config
+	slab  slab[Conn]
+	index index
+	live  int // connections in the table
+	// compactFloor: the timer heap is compacted only past this size.
+	compactFloor int
+	timers       timerHeap
+	user         userTimerHeap
+	seq          uint64
+	now          int64
+	events       []Event
 	// freeHead is the ref of the first free Conn (0: none); each free
 	// Conn's uid0 holds the next.
 	freeHead uint32
@@ -405,6 +410,9 @@ func (t *Table) remove(c *Conn, why Reason) {
 	t.index.remove(t.connTag(c), c.ref)
 	t.live--
 	t.stats.Removed++
+	if n := t.timers.len(); n > t.live+t.live/4+4096 && n > t.compactFloor {
+		t.compactTimers()
+	}
 	t.events = append(t.events, Event{Kind: EventClosed, Reason: why, Conn: c})
 	t.dead = append(t.dead, c)
 }
@@ -633,7 +641,6 @@ type connRef struct {
 // while MaxFlows is set; failing that, the least recently active of a
 // sample (starting at a place in the slab drawn from the table's random sequence).
 func (t *Table) evict() {
-	defer t.compactTimers()
 	for t.fifoHead < len(t.fifo) {
 		r := t.fifo[t.fifoHead]
 		t.fifo[t.fifoHead] = connRef{}
@@ -666,17 +673,21 @@ func (t *Table) evict() {
 	}
 }
 
-// compactTimers drops the timers of removed connections when they make up
-// most of the heap (an eviction storm leaves each victim's timers behind
-// until they fall due), so memory stays bounded by the live connections.
+// compactTimers drops the timers of removed connections. A removed
+// connection's timers stay in the heap until they fall due (Zeek cancels
+// them; a heap cannot cheaply), and a closed TCP connection's inactivity
+// timer is due minutes later: with many short connections the heap would
+// hold far more dead timers than live ones. remove calls this once the
+// heap holds over 1.25 times as many timers as there are live connections,
+// and only after the heap grew by half since the last time (when most
+// timers are live), so the cost stays a constant per timer.
 func (t *Table) compactTimers() {
-	if t.timers.len() <= 4*t.live+1024 {
-		return
-	}
 	t.timers.filter(func(tm *timer) bool {
 		c := t.slab.at(tm.ref)
 		return c.gen == tm.gen && c.cflags&cfRemoved == 0
 	})
+	t.stats.TimerCompactions++
+	t.compactFloor = t.timers.len() + t.timers.len()/2
 }
 
 // maxTunnelChanges is Zeek's Tunnel::max_changes_per_connection.
