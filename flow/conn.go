@@ -175,6 +175,17 @@ const (
 	tcpSeenResp  = 0x8 // first_packet_seen & RESP
 )
 
+// A UDP connection keeps in tcpFlags which of Zeek's role-flipping UDP
+// analyzers it has (attached, as Zeek attaches them, by the responder
+// port at creation) and their state (see udpAnalyzerFlip).
+const (
+	udpDNS         = 0x1 // DNS analyzer (53, 137, 5353, 5355)
+	udpDNSParsed   = 0x2 // it parsed a message: later ones never flip
+	udpNTP         = 0x4 // NTP analyzer (123)
+	udpNTPFlipOrig = 0x8 // NTP: the flow of the orig side flipped once
+	udpNTPFlipResp = 0x10
+)
+
 func (c *Conn) addHistory(code byte) {
 	if c.histLen < maxInlineHistory {
 		c.hist[c.histLen] = code

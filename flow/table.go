@@ -559,6 +559,7 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 			t.addTimer(c, ts+tcpSYNTimeout, timerExpire)
 		case TransportUDP:
 			t.setInactivity(c, t.portTimeout(c, t.udpInact))
+			c.tcpFlags = udpAnalyzerPorts(c.RespP)
 		case TransportICMP:
 			t.setInactivity(c, t.icmpInact)
 		default:

@@ -758,6 +758,62 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 		}
 	}
 	t.count(c, isOrig, l)
+	if c.tcpFlags != 0 {
+		udpAnalyzerFlip(c, isOrig, l)
+	}
+}
+
+// udpAnalyzerPorts gives the UDP analyzers whose first messages can flip
+// a connection's roles, by the responder port their scripts register
+// (DNS::ports, NTP::ports).
+func udpAnalyzerPorts(port uint16) uint8 {
+	switch port {
+	case 53, 137, 5353, 5355:
+		return udpDNS
+	case 123:
+		return udpNTP
+	}
+	return 0
+}
+
+// udpAnalyzerFlip applies the role flips of Zeek's DNS and NTP analyzers,
+// which see each datagram after the UDP analyzer counted it:
+//
+//   - DNS (DNS_Interpreter::ParseMessage): the first message of at least a
+//     header's 12 bytes, if it is a response (QR set) sent by the
+//     originator, flips the connection unless the responder address is
+//     multicast.
+//   - NTP (NTP_Flow::proc_ntp_message): a server-mode message (4) from the
+//     originator or a client-mode one (3) from the responder flips it; each
+//     direction's flow does so at most once.
+//
+// As for Zeek's UDP, the flip keeps packets, sizes and history letters
+// already counted where they were (Conn.flip).
+func udpAnalyzerFlip(c *Conn, isOrig bool, l *decode.Layer) {
+	p := l.Payload
+	switch {
+	case c.tcpFlags&udpDNS != 0:
+		if c.tcpFlags&udpDNSParsed != 0 || len(p) < 12 {
+			return
+		}
+		c.tcpFlags |= udpDNSParsed
+		if isOrig && p[2]&0x80 != 0 && !c.RespH.Netip().IsMulticast() {
+			c.flip()
+		}
+	case c.tcpFlags&udpNTP != 0:
+		if len(p) < 48 {
+			return // not a standard NTP message (modes 3 and 4 are 48 bytes or more)
+		}
+		mode := p[0] & 7
+		side := uint8(udpNTPFlipResp)
+		if isOrig {
+			side = udpNTPFlipOrig
+		}
+		if c.tcpFlags&side == 0 && (mode == 4 && isOrig || mode == 3 && !isOrig) {
+			c.tcpFlags |= side
+			c.flip()
+		}
+	}
 }
 
 func (t *Table) icmpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
