@@ -421,3 +421,60 @@ func TestFloodKeepsTimersBounded(t *testing.T) {
 		t.Errorf("eviction queue holds %d entries", n)
 	}
 }
+
+// TestUDPAnalyzerFlips: the role flips Zeek's DNS and NTP analyzers make
+// from a connection's first messages.
+func TestUDPAnalyzerFlips(t *testing.T) {
+	dnsResp := make([]byte, 40)
+	dnsResp[2] = 0x81 // QR, RD
+	dnsQuery := make([]byte, 40)
+	ntp := func(mode byte) []byte { p := make([]byte, 48); p[0] = 4<<3 | mode; return p }
+	type pkt struct {
+		src, dst string
+		payload  []byte
+	}
+	for _, c := range []struct {
+		name       string
+		pkts       []pkt
+		orig, hist string
+	}{
+		{"dns response first", []pkt{{"10.0.0.1:40000", "10.0.0.2:53", dnsResp}}, "10.0.0.2:53", "D^"},
+		{"dns query first", []pkt{{"10.0.0.1:40000", "10.0.0.2:53", dnsQuery}, {"10.0.0.2:53", "10.0.0.1:40000", dnsResp}}, "10.0.0.1:40000", "Dd"},
+		{"dns response to multicast", []pkt{{"10.0.0.1:5353", "224.0.0.251:5353", dnsResp}}, "10.0.0.1:5353", "D"},
+		{"dns header too short", []pkt{{"10.0.0.1:40000", "10.0.0.2:53", dnsResp[:11]}}, "10.0.0.1:40000", "D"},
+		{"dns only the first message", []pkt{{"10.0.0.1:40000", "10.0.0.2:53", dnsQuery}, {"10.0.0.1:40000", "10.0.0.2:53", dnsResp}}, "10.0.0.1:40000", "D"},
+		{"dns analyzer not on this port", []pkt{{"10.0.0.1:40000", "10.0.0.2:5000", dnsResp}}, "10.0.0.1:40000", "D"},
+		{"ntp server message first", []pkt{{"10.0.0.2:123", "10.0.0.1:123", ntp(4)}, {"10.0.0.1:123", "10.0.0.2:123", ntp(3)}}, "10.0.0.1:123", "D^"},
+		{"ntp client first", []pkt{{"10.0.0.1:123", "10.0.0.2:123", ntp(3)}, {"10.0.0.2:123", "10.0.0.1:123", ntp(4)}}, "10.0.0.1:123", "Dd"},
+		{"ntp short message", []pkt{{"10.0.0.2:123", "10.0.0.1:123", ntp(4)[:47]}}, "10.0.0.2:123", "D"},
+	} {
+		tbl := New(Config{Seed: 1})
+		var p decode.Packet
+		p.N = 1
+		l := &p.Layers[0]
+		var conn *Conn
+		for i, x := range c.pkts {
+			src, dst := netip.MustParseAddrPort(x.src), netip.MustParseAddrPort(x.dst)
+			*l = decode.Layer{Session: true}
+			l.Key = decode.Key{Src: addrOf(src.Addr()), Dst: addrOf(dst.Addr()), SrcPort: src.Port(), DstPort: dst.Port(), Proto: 17}
+			l.Payload = x.payload
+			l.PayloadLen = uint32(len(x.payload))
+			l.UDPLen = uint16(len(x.payload) + 8)
+			l.IPLen = 20 + uint32(l.UDPLen)
+			p.TS = int64(1e18) + int64(i)*1e6
+			tbl.Packet(&p)
+			for _, ev := range tbl.Events() {
+				if ev.Kind == EventOpened {
+					conn = ev.Conn
+				}
+			}
+		}
+		if conn == nil {
+			t.Fatalf("%s: no connection", c.name)
+		}
+		orig := netip.AddrPortFrom(conn.OrigH.Netip(), conn.OrigP).String()
+		if orig != c.orig || conn.History() != c.hist {
+			t.Errorf("%s: orig %s history %q, want %s %q", c.name, orig, conn.History(), c.orig, c.hist)
+		}
+	}
+}
