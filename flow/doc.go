@@ -59,5 +59,8 @@
 // for TCP states, history letters and sizes from sequence numbers; the UDP
 // and ICMP analyzers; ConnSize for packet and IP byte counts; Conn.cc for
 // history and flips; conn_state() of base/protocols/conn/main.zeek (ConnState
-// here). Where flowlog departs from Zeek it says so next to the code.
+// here). Two application analyzers flip UDP connections from their first
+// messages, and the table applies their rules itself (udpAnalyzerFlip): DNS
+// (a response from the originator first) and NTP (a server message from
+// the originator, a client message from the responder). Where flowlog departs from Zeek it says so next to the code.
 package flow

@@ -53,7 +53,11 @@
 // packets through the table: Names installs itself as the table's
 // flow.Analyzer (one Names per table) and keeps their per-connection state
 // in its own slots, found by the Conn's analyzer ref, so they cost no
-// framework state (flow.Ext) per connection. The DNS tracker, which watches
+// framework state (flow.Ext) per connection. A UDP connection whose only
+// watcher is its service detector has no slot at all: the detector's
+// state (service.Small: datagram counts and a few flags) is packed into
+// the analyzer ref itself, until a QUIC or DTLS handshake spread over
+// several datagrams needs a full State. The DNS tracker, which watches
 // DNS ports only, attaches as an ordinary flow.Watcher.
 //
 // # Ownership

@@ -37,6 +37,13 @@
 // (PASV/PORT/EPSV/EPRT, DCC SEND): those get ftp-data and irc-dcc-data
 // when they open. After detaching, a connection costs nothing.
 //
+// Start (the API names.Names uses) returns a UDP connection's detector as
+// a Small, 31 bits the owner keeps in a word of its own, and Step runs it
+// on the next datagram; only a QUIC or DTLS handshake in progress turns
+// it into a State. TCP prefixes are held in arrays of 64, 256 or 1024
+// bytes recycled by size, and given back once the detector only watches
+// control lines.
+//
 // # Zeek's semantics
 //
 // The rules follow what Zeek's analyzers confirm on, checked against the
