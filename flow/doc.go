@@ -34,19 +34,24 @@
 // send both directions of a flow to the same worker (Hash is symmetric). The
 // *Conn values in Events belong to the table and are valid until the next
 // call into it; copy what must outlive that (Conn.CopyTo). Packet does not
-// keep the decode.Packet or anything it points to.
+// keep the decode.Packet or anything it points to. The one state tables
+// share is the table of service column values (Conn.SetService), which is
+// safe for concurrent use.
 //
 // # Memory
 //
 // Connections live in a slab of fixed chunks (a *Conn never moves while
 // its connection lives, and is recycled after removal; free Conns are
 // linked through themselves) found through an open-addressing index keyed
-// by a seeded, direction-symmetric hash. A Conn is 176 bytes: its uid is
+// by a seeded, direction-symmetric hash. A Conn is 144 bytes: its uid is
 // one word (a seeded bijection of the creation number, which also orders
 // the end-of-input flush), its inactivity timeout a byte indexing the
-// table's few distinct values, its flags bits. TCP connections add a pooled
-// TCP state; only tunnelled connections, histories over 10 letters, UDP
-// checksum failures and users of the conn framework (Ext) add a connRare.
+// table's few distinct values, its flags bits, its packet and IP byte
+// counters 32 bits (with high words in connRare past 4 Gi), its service
+// column two bytes (an index into a process-wide table of the few distinct
+// values). TCP connections add a pooled TCP state; only tunnelled
+// connections, histories over 8 letters, UDP checksum failures, counters
+// past 4 Gi and users of the conn framework (Ext) add a connRare.
 // Timers are 16-byte entries of a heap kept in fixed chunks (it grows
 // without copying). A table-wide Analyzer (names' service detection and
 // SNI tracking) keeps its per-connection state itself, behind a 4-byte ref.

@@ -629,7 +629,7 @@ func halfOpen(c *Conn) bool {
 	if c.tcp != nil {
 		return c.tcp.resp.state == StateInactive
 	}
-	return c.RespPkts == 0
+	return c.respPkts == 0 && (c.rare == nil || c.rare.hi[1] == 0)
 }
 
 type connRef struct {
@@ -701,11 +701,19 @@ func isBroadcast(a decode.Addr) bool {
 // count is Zeek's ConnSize analyzer: packets and IP bytes per direction.
 func (t *Table) count(c *Conn, isOrig bool, l *decode.Layer) {
 	if isOrig {
-		c.OrigPkts++
-		c.OrigIPBytes += uint64(l.IPLen)
+		c.origPkts++
+		b := c.origIPBytes + l.IPLen
+		if c.origPkts == 0 || b < c.origIPBytes {
+			c.carry(0, c.origPkts == 0, b < c.origIPBytes)
+		}
+		c.origIPBytes = b
 	} else {
-		c.RespPkts++
-		c.RespIPBytes += uint64(l.IPLen)
+		c.respPkts++
+		b := c.respIPBytes + l.IPLen
+		if c.respPkts == 0 || b < c.respIPBytes {
+			c.carry(1, c.respPkts == 0, b < c.respIPBytes)
+		}
+		c.respIPBytes = b
 	}
 }
 

@@ -3,6 +3,7 @@ package flow
 import (
 	"flag"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -282,7 +283,7 @@ func describe(evs []Event) []string {
 			}
 			out = append(out, fmt.Sprintf("closed(%s) %s %s:%d > %s:%d %s %s dur=%s bytes=%s pkts=%d/%d ipbytes=%d/%d missed=%d",
 				reasonNames[ev.Reason], c.Trans, c.OrigH, c.OrigP, c.RespH, c.RespP, c.State(), h, dur, bytes,
-				c.OrigPkts, c.RespPkts, c.OrigIPBytes, c.RespIPBytes, c.MissedBytes()))
+				c.OrigPkts(), c.RespPkts(), c.OrigIPBytes(), c.RespIPBytes(), c.MissedBytes()))
 		}
 	}
 	return out
@@ -476,5 +477,63 @@ func TestUDPAnalyzerFlips(t *testing.T) {
 		if orig != c.orig || conn.History() != c.hist {
 			t.Errorf("%s: orig %s history %q, want %s %q", c.name, orig, conn.History(), c.orig, c.hist)
 		}
+	}
+}
+
+// TestCountersPast32Bits: packet and IP byte counts are 32-bit in the Conn
+// with their high words in the rare state; they carry, read back whole
+// and move with a TCP flip.
+func TestCountersPast32Bits(t *testing.T) {
+	tbl := New(Config{Seed: 1})
+	c := &Conn{}
+	c.origPkts, c.origIPBytes = math.MaxUint32, math.MaxUint32-10
+	l := &decode.Layer{IPLen: 1500}
+	tbl.count(c, true, l)
+	if got, want := c.OrigPkts(), uint64(1)<<32; got != want {
+		t.Errorf("orig packets %d, want %d", got, want)
+	}
+	if got, want := c.OrigIPBytes(), uint64(math.MaxUint32-10+1500); got != want {
+		t.Errorf("orig IP bytes %d, want %d", got, want)
+	}
+	tbl.count(c, false, l)
+	if c.RespPkts() != 1 || c.RespIPBytes() != 1500 {
+		t.Errorf("resp %d packets %d bytes, want 1 and 1500", c.RespPkts(), c.RespIPBytes())
+	}
+	c.tcp = &tcpState{}
+	c.flip()
+	if c.RespPkts() != 1<<32 || c.OrigPkts() != 1 || c.RespIPBytes() != math.MaxUint32-10+1500 || c.OrigIPBytes() != 1500 {
+		t.Errorf("after a TCP flip: orig %d/%d resp %d/%d", c.OrigPkts(), c.OrigIPBytes(), c.RespPkts(), c.RespIPBytes())
+	}
+	var d Conn
+	d.SetCounts(5<<32+1, 2, 7<<32, 3)
+	if d.OrigPkts() != 5<<32+1 || d.RespPkts() != 2 || d.OrigIPBytes() != 7<<32 || d.RespIPBytes() != 3 {
+		t.Errorf("SetCounts: %d %d %d %d", d.OrigPkts(), d.RespPkts(), d.OrigIPBytes(), d.RespIPBytes())
+	}
+}
+
+// TestServiceColumn: the interned service column reads back what was set,
+// and AddService joins in order.
+func TestServiceColumn(t *testing.T) {
+	var c Conn
+	if c.Service() != "" {
+		t.Fatalf("new conn service %q", c.Service())
+	}
+	c.AddService("smtp")
+	c.AddService("ssl")
+	if c.Service() != "smtp,ssl" {
+		t.Errorf("service %q, want smtp,ssl", c.Service())
+	}
+	c.SetService("quic,ssl")
+	var d Conn
+	d.SetService("quic,ssl")
+	if c.Service() != "quic,ssl" || c.svc != d.svc {
+		t.Errorf("service %q (id %d, other %d)", c.Service(), c.svc, d.svc)
+	}
+	c.SetService("")
+	if c.Service() != "" || c.svc != 0 {
+		t.Errorf("cleared service %q", c.Service())
+	}
+	if n := testing.AllocsPerRun(100, func() { d.SetService(""); d.AddService("quic"); d.AddService("ssl") }); n != 0 {
+		t.Errorf("AddService of a known combination allocates %.0f times", n)
 	}
 }

@@ -22,7 +22,7 @@ type snapshot struct {
 
 func snap(c *flow.Conn) snapshot {
 	o, r := c.Sizes()
-	return snapshot{c.State(), c.History(), c.Duration(), c.OrigPkts, c.RespPkts, o, r}
+	return snapshot{c.State(), c.History(), c.Duration(), c.OrigPkts(), c.RespPkts(), o, r}
 }
 
 // recorder registers hooks on every opened connection and checks what they

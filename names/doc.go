@@ -66,7 +66,7 @@
 // they need (the first bytes of a TCP direction, a ClientHello being
 // reassembled) is copied, within fixed bounds. Records handed to OnSSL and
 // OnDNS are the callee's to write; an SSLRecord is reused after the call.
-// Connection results live on the flow.Conn (Conn.Service) until
+// Connection results live on the flow.Conn (Conn.Service()) until
 // the table recycles it after its EventClosed.
 //
 // # Concurrency

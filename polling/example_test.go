@@ -26,7 +26,7 @@ func ExampleWatch() {
 		for _, ev := range t.Events() {
 			if ev.Kind == flow.EventOpened {
 				polling.Watch(t, ev.Conn, func(c *flow.Conn, cnt int) time.Duration {
-					fmt.Printf("poll %d: %d packets, %d IP bytes\n", cnt, c.OrigPkts, c.OrigIPBytes)
+					fmt.Printf("poll %d: %d packets, %d IP bytes\n", cnt, c.OrigPkts(), c.OrigIPBytes())
 					return 2 * time.Second
 				}, 4, 2*time.Second)
 			}

@@ -20,7 +20,7 @@ type calls struct {
 // given in turn (the last one repeated).
 func (cs *calls) poll(name string, next ...time.Duration) Callback {
 	return func(c *flow.Conn, cnt int) time.Duration {
-		cs.lines = append(cs.lines, fmt.Sprintf("%s#%d@%g pkts=%d", name, cnt, float64(cs.tbl.Now())/1e9, c.OrigPkts+c.RespPkts))
+		cs.lines = append(cs.lines, fmt.Sprintf("%s#%d@%g pkts=%d", name, cnt, float64(cs.tbl.Now())/1e9, c.OrigPkts()+c.RespPkts()))
 		if cnt < len(next) {
 			return next[cnt]
 		}

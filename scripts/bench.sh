@@ -66,14 +66,21 @@ long=(--timeout tcp=1000h,udp=1000h,icmp=1000h,other=1000h)
 for mode in default --no-service; do
   has memory || break
   extra=(); [ "$mode" = default ] || extra=("$mode")
-  declare -A rss peakf
+  declare -A anon hwm peakf
   for n in 70 140; do
     p=$BENCHDIR/many-flows-${n}m.pcap
-    # the median peak RSS of RUNS runs (GC timing moves a single peak)
-    read -r _ rss[$n] < <(SORTKEY=2 measure "$tmpd/mem-$mode-$n" "$BIN" -r "$p" -o "$tmpd/o-mem" -q "${long[@]}" "${extra[@]}")
+    # Median of RUNS runs of the peak anonymous RSS (scripts/peakrss.py
+    # polls RssAnon) and of VmHWM (GNU time's max RSS, which also counts
+    # the binary's file pages: their residency varies with the page cache).
+    for i in $(seq "$RUNS"); do
+      python3 scripts/peakrss.py "$BIN" -r "$p" -o "$tmpd/o-mem" -q "${long[@]}" "${extra[@]}"
+    done > "$tmpd/mem-$mode-$n"
+    anon[$n]=$(sort -n -k1 "$tmpd/mem-$mode-$n" | awk -v n="$RUNS" 'NR==int((n+1)/2){print $1}')
+    hwm[$n]=$(sort -n -k2 "$tmpd/mem-$mode-$n" | awk -v n="$RUNS" 'NR==int((n+1)/2){print $2}')
     peakf[$n]=$("$BIN" -r "$p" -o "$tmpd/o-mem" "${long[@]}" "${extra[@]}" 2>&1 >/dev/null | sed -n 's/.*(peak \([0-9]*\),.*/\1/p')
   done
-  echo "many-flows prefixes, ${mode}: peak live flows ${peakf[70]} / ${peakf[140]}, peak RSS ${rss[70]} / ${rss[140]} KiB: $(awk -v a="${rss[70]}" -v b="${rss[140]}" -v x="${peakf[70]}" -v y="${peakf[140]}" 'BEGIN{printf "%.0f", (b-a)*1024/(y-x)}') B per concurrent flow (goal <= 256)"
+  slope() { awk -v a="$1" -v b="$2" -v x="${peakf[70]}" -v y="${peakf[140]}" 'BEGIN{printf "%.0f", (b-a)*1024/(y-x)}'; }
+  echo "many-flows prefixes, ${mode}: peak live flows ${peakf[70]} / ${peakf[140]}; peak anonymous RSS ${anon[70]} / ${anon[140]} KiB: $(slope "${anon[70]}" "${anon[140]}") B per concurrent flow (goal <= 256); VmHWM ${hwm[70]} / ${hwm[140]} KiB: $(slope "${hwm[70]}" "${hwm[140]}") B"
 done
 
 # Feature costs on bench-1g.pcap, as ratios against the plain replay in the

@@ -74,8 +74,8 @@ func TestPrivilegedShutdownLosesNothing(t *testing.T) {
 				records++
 				c := ev.Conn
 				seen[fmt.Sprintf("%s:%d>%s:%d", c.OrigH, c.OrigP, c.RespH, c.RespP)]++
-				if c.OrigPkts != 1 || c.RespPkts != 0 {
-					t.Errorf("record with %d/%d packets", c.OrigPkts, c.RespPkts)
+				if c.OrigPkts() != 1 || c.RespPkts() != 0 {
+					t.Errorf("record with %d/%d packets", c.OrigPkts(), c.RespPkts())
 				}
 			}
 		},

@@ -31,7 +31,7 @@ func ExampleSet() {
 			}
 			report := func(c *flow.Conn, th thresholds.Threshold) {
 				fmt.Printf("%.1fs: %s crossed (orig %d B, resp %d B)\n",
-					float64(t.Now())/1e9-100, th, c.OrigIPBytes, c.RespIPBytes)
+					float64(t.Now())/1e9-100, th, c.OrigIPBytes(), c.RespIPBytes())
 			}
 			thresholds.Set(t, ev.Conn, thresholds.Bytes, thresholds.Resp, 10000, report)
 			thresholds.Set(t, ev.Conn, thresholds.Bytes, thresholds.Resp, 3000, report)

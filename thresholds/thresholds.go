@@ -166,17 +166,17 @@ func lookup(c *flow.Conn) *state {
 func counter(c *flow.Conn, list int) uint64 {
 	switch list {
 	case lPktsBoth:
-		return c.OrigPkts + c.RespPkts
+		return c.OrigPkts() + c.RespPkts()
 	case lBytesBoth:
-		return c.OrigIPBytes + c.RespIPBytes
+		return c.OrigIPBytes() + c.RespIPBytes()
 	case lBytesOrig:
-		return c.OrigIPBytes
+		return c.OrigIPBytes()
 	case lPktsOrig:
-		return c.OrigPkts
+		return c.OrigPkts()
 	case lBytesResp:
-		return c.RespIPBytes
+		return c.RespIPBytes()
 	case lPktsResp:
-		return c.RespPkts
+		return c.RespPkts()
 	}
 	return 0
 }
@@ -312,9 +312,9 @@ func (s *state) remove(i int) {
 
 // OnPacket is the per-packet check: O(1) unless a threshold is due.
 func (s *state) OnPacket(t *flow.Table, c *flow.Conn, _ bool, _ *decode.Layer) {
-	if c.OrigIPBytes < s.next[lBytesOrig] && c.RespIPBytes < s.next[lBytesResp] &&
-		c.OrigPkts < s.next[lPktsOrig] && c.RespPkts < s.next[lPktsResp] &&
-		c.OrigPkts+c.RespPkts < s.next[lPktsBoth] && c.OrigIPBytes+c.RespIPBytes < s.next[lBytesBoth] {
+	if c.OrigIPBytes() < s.next[lBytesOrig] && c.RespIPBytes() < s.next[lBytesResp] &&
+		c.OrigPkts() < s.next[lPktsOrig] && c.RespPkts() < s.next[lPktsResp] &&
+		c.OrigPkts()+c.RespPkts() < s.next[lPktsBoth] && c.OrigIPBytes()+c.RespIPBytes() < s.next[lBytesBoth] {
 		return
 	}
 	s.run(t, c)

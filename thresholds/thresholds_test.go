@@ -17,7 +17,7 @@ type log struct{ lines []string }
 
 func (l *log) cb(c *flow.Conn, th Threshold) {
 	l.lines = append(l.lines, fmt.Sprintf("%s/%s/%d at pkts=%d/%d bytes=%d/%d",
-		th.Kind, th.Dir, th.Value, c.OrigPkts, c.RespPkts, c.OrigIPBytes, c.RespIPBytes))
+		th.Kind, th.Dir, th.Value, c.OrigPkts(), c.RespPkts(), c.OrigIPBytes(), c.RespIPBytes()))
 }
 
 func (l *log) take() string {

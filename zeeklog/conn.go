@@ -176,7 +176,7 @@ func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 	b = append(b, '\t')
 	b = append(b, c.Trans.String()...)
 	b = append(b, '\t')
-	if svc := c.Service; svc != "" {
+	if svc := c.Service(); svc != "" {
 		b = appendEscaped(b, svc) // set by service detection (names/service)
 	} else {
 		b = append(b, '-')
@@ -208,13 +208,13 @@ func (cw *ConnWriter) appendTSV(b []byte, c *flow.Conn) []byte {
 		b = append(b, '-')
 	}
 	b = append(b, '\t')
-	b = strconv.AppendUint(b, c.OrigPkts, 10)
+	b = strconv.AppendUint(b, c.OrigPkts(), 10)
 	b = append(b, '\t')
-	b = strconv.AppendUint(b, c.OrigIPBytes, 10)
+	b = strconv.AppendUint(b, c.OrigIPBytes(), 10)
 	b = append(b, '\t')
-	b = strconv.AppendUint(b, c.RespPkts, 10)
+	b = strconv.AppendUint(b, c.RespPkts(), 10)
 	b = append(b, '\t')
-	b = strconv.AppendUint(b, c.RespIPBytes, 10)
+	b = strconv.AppendUint(b, c.RespIPBytes(), 10)
 	b = append(b, '\t')
 	if len(c.TunnelParents()) == 0 {
 		b = append(b, '-')
@@ -280,7 +280,7 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 	b = append(b, `,"proto":"`...)
 	b = append(b, c.Trans.String()...)
 	b = append(b, '"')
-	if svc := c.Service; svc != "" {
+	if svc := c.Service(); svc != "" {
 		b = append(b, `,"service":`...)
 		b = strconv.AppendQuote(b, svc)
 	} else if cw.opt.JSONNulls {
@@ -313,13 +313,13 @@ func (cw *ConnWriter) appendJSON(b []byte, c *flow.Conn) []byte {
 		b = append(b, `,"history":null`...)
 	}
 	b = append(b, `,"orig_pkts":`...)
-	b = strconv.AppendUint(b, c.OrigPkts, 10)
+	b = strconv.AppendUint(b, c.OrigPkts(), 10)
 	b = append(b, `,"orig_ip_bytes":`...)
-	b = strconv.AppendUint(b, c.OrigIPBytes, 10)
+	b = strconv.AppendUint(b, c.OrigIPBytes(), 10)
 	b = append(b, `,"resp_pkts":`...)
-	b = strconv.AppendUint(b, c.RespPkts, 10)
+	b = strconv.AppendUint(b, c.RespPkts(), 10)
 	b = append(b, `,"resp_ip_bytes":`...)
-	b = strconv.AppendUint(b, c.RespIPBytes, 10)
+	b = strconv.AppendUint(b, c.RespIPBytes(), 10)
 	if len(c.TunnelParents()) > 0 {
 		b = append(b, `,"tunnel_parents":[`...)
 		for i, u := range c.TunnelParents() {

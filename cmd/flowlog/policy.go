@@ -218,14 +218,14 @@ func (p *policy) snapshot(c *flow.Conn, ev string, now int64) *scripts.Flow {
 		Proto: c.Trans.String(), IPProto: c.IPProto,
 		OrigH: c.OrigH.Netip(), RespH: c.RespH.Netip(), OrigP: c.OrigP, RespP: c.RespP,
 		State:     c.State(),
-		OrigBytes: o, RespBytes: r, OrigPkts: c.OrigPkts, RespPkts: c.RespPkts,
-		OrigIPBytes: c.OrigIPBytes, RespIPBytes: c.RespIPBytes, MissedBytes: c.MissedBytes(),
+		OrigBytes: o, RespBytes: r, OrigPkts: c.OrigPkts(), RespPkts: c.RespPkts(),
+		OrigIPBytes: c.OrigIPBytes(), RespIPBytes: c.RespIPBytes(), MissedBytes: c.MissedBytes(),
 	}
 	f.SetHistory(c.AppendHistory(p.hbuf[:0]))
 	if d := c.Duration(); d > 0 {
 		f.Duration = d
 	}
-	f.Service = c.Service
+	f.Service = c.Service()
 	f.SNI, _ = c.Field("sni")
 	f.LocalOrig, f.LocalResp = p.isLocal(f.OrigH), p.isLocal(f.RespH)
 	orig, resp := netip.AddrPortFrom(f.OrigH, c.OrigP), netip.AddrPortFrom(f.RespH, c.RespP)

@@ -220,7 +220,7 @@ func (d *Detector) start(t *flow.Table, c *flow.Conn, p *decode.Packet, small bo
 			}
 			delete(d.expect, k)
 			if v.until >= t.Now() && d.enabled(v.service) {
-				c.Service = v.service
+				c.SetService(v.service)
 				return nil // a data channel: nothing more to detect
 			}
 		}
@@ -304,7 +304,7 @@ func (d *Detector) expectConn(orig, resp decode.Addr, port uint16, service strin
 
 // Of returns the services detected on c so far, joined by "," in the order
 // they were confirmed ("" if none).
-func Of(c *flow.Conn) string { return c.Service }
+func Of(c *flow.Conn) string { return c.Service() }
 
 // dir is one direction's examined prefix.
 type dir struct {
@@ -464,11 +464,11 @@ func (w *conn) ctlOf() *ctlState {
 // maxServices bounds the services of one connection.
 const maxServices = 6
 
-// The services found so far are kept in c.Service itself (conn.log's
-// comma-separated column), in the order they were confirmed.
+// The services found so far are kept in the Conn's service column itself
+// (conn.log's comma-separated column), in the order they were confirmed.
 
 func hasService(c *flow.Conn, s string) bool {
-	for rest := c.Service; rest != ""; {
+	for rest := c.Service(); rest != ""; {
 		f, r, _ := strings.Cut(rest, ",")
 		if f == s {
 			return true
@@ -479,14 +479,10 @@ func hasService(c *flow.Conn, s string) bool {
 }
 
 func (w *conn) add(c *flow.Conn, s string) {
-	if hasService(c, s) || !w.d.enabled(s) || strings.Count(c.Service, ",") >= maxServices-1 {
+	if hasService(c, s) || !w.d.enabled(s) || strings.Count(c.Service(), ",") >= maxServices-1 {
 		return
 	}
-	if c.Service == "" {
-		c.Service = s
-	} else {
-		c.Service += "," + s
-	}
+	c.AddService(s)
 }
 
 func (w *conn) remove(c *flow.Conn, s string) {
@@ -494,12 +490,12 @@ func (w *conn) remove(c *flow.Conn, s string) {
 		return
 	}
 	var b []string
-	for _, f := range strings.Split(c.Service, ",") {
+	for _, f := range strings.Split(c.Service(), ",") {
 		if f != s {
 			b = append(b, f)
 		}
 	}
-	c.Service = strings.Join(b, ",")
+	c.SetService(strings.Join(b, ","))
 }
 
 // OnPacket implements flow.Watcher.

@@ -510,7 +510,7 @@ func (w *Writer) Write(c *flow.Conn) error {
 	}
 	// service: what names/service detected (a set joined with ",", open
 	// vocabulary, so a plain string column rather than a fixed dictionary)
-	if svc := c.Service; svc != "" {
+	if svc := c.Service(); svc != "" {
 		w.service.Append(svc)
 	} else {
 		w.service.AppendNull()
@@ -551,10 +551,10 @@ func (w *Writer) Write(c *flow.Conn) error {
 	} else {
 		w.history.BinaryBuilder.Append(h)
 	}
-	w.origPkts.Append(c.OrigPkts)
-	w.origIP.Append(c.OrigIPBytes)
-	w.respPkts.Append(c.RespPkts)
-	w.respIP.Append(c.RespIPBytes)
+	w.origPkts.Append(c.OrigPkts())
+	w.origIP.Append(c.OrigIPBytes())
+	w.respPkts.Append(c.RespPkts())
+	w.respIP.Append(c.RespIPBytes())
 	if len(c.TunnelParents()) == 0 {
 		w.tunnel.AppendNull()
 	} else {

@@ -302,7 +302,7 @@ func TestNulls(t *testing.T) {
 						t.Errorf("row %d: %s null differs from duration", i, rec.ColumnName(col))
 					}
 				}
-				if svc := c.Service; rec.Column(colService).IsNull(i) != (svc == "") {
+				if svc := c.Service(); rec.Column(colService).IsNull(i) != (svc == "") {
 					t.Errorf("row %d: service null %v, detected %q", i, rec.Column(colService).IsNull(i), svc)
 				}
 				if got, want := rec.Column(colHistory).IsNull(i), c.History() == ""; got != want {
