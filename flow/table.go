@@ -3,7 +3,6 @@ package flow
 import (
 	"bytes"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/flowlog/flowlog/decode"
@@ -146,8 +145,10 @@ type Table struct {
 	tcpSlab slab[tcpState]
 	dead    []*Conn // removed conns handed out in events; recycled on the next call
 	rng     uint64  // eviction samples
-	// flushing holds the refs FlushStep has still to remove, in order.
-	flushing []uint32
+	// flushing orders the connections FlushStep has still to remove by
+	// creation (flushStarted: it is built).
+	flushing     timerHeap
+	flushStarted bool
 	// analyzer sees the packets of connections with an analyzer ref.
 	analyzer Analyzer
 	// uidBase and uidSeq make uids (nextUID0).
@@ -296,22 +297,32 @@ func (t *Table) Flush() {
 // between the first and the last step.
 func (t *Table) FlushStep(n int) bool {
 	t.begin()
-	if t.flushing == nil {
-		refs := make([]uint32, 0, t.live)
-		t.Range(func(c *Conn) bool { refs = append(refs, c.ref); return true })
-		sort.Slice(refs, func(i, j int) bool {
-			return t.creationSeq(t.slab.at(refs[i])) < t.creationSeq(t.slab.at(refs[j]))
+	if !t.flushStarted {
+		// Order the remaining connections by creation in a heap built in
+		// the timer heap's chunks: the timers are dropped at the end of
+		// input anyway, and there are at least as many of them as live
+		// connections, so the order costs no memory. (Timers a removal
+		// hook might still add go to a new heap.)
+		t.flushStarted = true
+		t.flushing, t.timers = t.timers, timerHeap{}
+		t.flushing.n = 0
+		t.Range(func(c *Conn) bool {
+			t.flushing.push(timer{key: int64(t.creationSeq(c)), ref: c.ref, gen: c.gen})
+			return true
 		})
-		t.flushing = refs
 	}
-	for ; n > 0 && len(t.flushing) > 0; n-- {
-		t.remove(t.slab.at(t.flushing[0]), ReasonFlush)
-		t.flushing = t.flushing[1:]
+	for n > 0 && t.flushing.len() > 0 {
+		tm := t.flushing.pop()
+		if c := t.slab.at(tm.ref); c.gen == tm.gen && c.cflags&cfRemoved == 0 {
+			t.remove(c, ReasonFlush)
+			n--
+		}
 	}
-	if len(t.flushing) > 0 {
+	if t.flushing.len() > 0 {
 		return true
 	}
-	t.flushing = nil
+	t.flushStarted = false
+	t.flushing = timerHeap{}
 	t.timers.reset()
 	t.user.reset()
 	return false

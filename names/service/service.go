@@ -284,7 +284,9 @@ func (d *Detector) Free(w *State) {
 	d.putBuf(w.orig.buf)
 	d.putBuf(w.resp.buf)
 	*w = conn{}
-	d.free = append(d.free, w)
+	if len(d.free) < maxPool {
+		d.free = append(d.free, w)
+	}
 }
 
 // expectConn announces a connection orig -> resp:port, at packet time now.
@@ -351,11 +353,18 @@ func (d *Detector) growBuf(b []byte, need int) []byte {
 func (d *Detector) putBuf(b []byte) {
 	for i, n := range bufClasses {
 		if cap(b) == n {
-			d.bufs[i] = append(d.bufs[i], b[:0])
+			if len(d.bufs[i]) < maxPool {
+				d.bufs[i] = append(d.bufs[i], b[:0])
+			}
 			return
 		}
 	}
 }
+
+// maxPool bounds each list of recycled detectors and arrays: enough for
+// the connections that start while others finish, not a copy of every
+// detector freed when a large table is flushed.
+const maxPool = 1024
 
 // releaseBufs gives back the prefix buffers once they are no longer
 // read (the control phase reads packets, not prefixes).
