@@ -121,7 +121,7 @@ func TestLayoutSizes(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"Conn", unsafe.Sizeof(Conn{}), 144},
+		{"Conn", unsafe.Sizeof(Conn{}), 136},
 		{"tcpState", unsafe.Sizeof(tcpState{}), 184},
 		{"timer", unsafe.Sizeof(timer{}), 16},
 	} {

@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"math"
+
 	"github.com/flowlog/flowlog/decode"
 )
 
@@ -34,7 +36,7 @@ func (u UID) AppendTo(b []byte, prefix byte) []byte {
 func (u UID) String() string { return string(u.AppendTo(nil, 'C')) }
 
 // maxInlineHistory is how many history letters a Conn holds without
-// allocating; longer histories spill to a slice. 8 keeps the Conn at 144
+// allocating; longer histories spill to a slice. 8 keeps the Conn at 136
 // bytes and covers a complete normal TCP history ("ShADadFf"); 7% of the
 // TCP connections of bench-1g.pcap have longer ones.
 const maxInlineHistory = 8
@@ -68,8 +70,8 @@ type Conn struct {
 	origPkts, respPkts       uint32
 	origIPBytes, respIPBytes uint32
 
-	// UDP/ICMP/other: payload bytes per side, -1 while inactive.
-	origLen, respLen int64
+	// UDP/ICMP/other: payload bytes per side, low 32 bits (payloadLen).
+	origLen, respLen uint32
 
 	// uid0 is the first word of the uid: the table's seeded bijection of
 	// the creation sequence number, so it also orders connections by
@@ -142,6 +144,9 @@ type connRare struct {
 	// hi holds the high words of the packet and IP byte counts past 4 Gi:
 	// orig packets, resp packets, orig IP bytes, resp IP bytes.
 	hi [4]uint32
+	// lenHi holds the high words of the non-TCP payload sums (origLen,
+	// respLen), which a UDP length field under 8 can make negative.
+	lenHi [2]int32
 	// service holds the service column when the intern table is full.
 	service string
 }
@@ -284,11 +289,11 @@ func (c *Conn) Sizes() (orig, resp uint64) {
 	if c.tcp != nil {
 		return c.tcp.orig.size(&c.tcp.resp), c.tcp.resp.size(&c.tcp.orig)
 	}
-	if c.origLen > 0 {
-		orig = uint64(c.origLen)
+	if n := c.payloadLen(0); n > 0 {
+		orig = uint64(n)
 	}
-	if c.respLen > 0 {
-		resp = uint64(c.respLen)
+	if n := c.payloadLen(1); n > 0 {
+		resp = uint64(n)
 	}
 	return orig, resp
 }
@@ -399,4 +404,34 @@ func (c *Conn) carry(side int, pkts, bytes bool) {
 	if bytes {
 		r.hi[2+side]++
 	}
+}
+
+// payloadLen returns a non-TCP side's payload sum (0 orig, 1 resp), as
+// Zeek's UDP and ICMP analyzers keep it (it may be negative).
+func (c *Conn) payloadLen(side int) int64 {
+	lo := c.origLen
+	if side == 1 {
+		lo = c.respLen
+	}
+	if c.rare == nil {
+		return int64(lo)
+	}
+	return int64(c.rare.lenHi[side])<<32 | int64(lo)
+}
+
+// addPayload adds n payload bytes to a non-TCP side's sum.
+func (c *Conn) addPayload(side int, n int64) {
+	lo := &c.origLen
+	if side == 1 {
+		lo = &c.respLen
+	}
+	v := int64(*lo) + n
+	if v >= 0 && v <= math.MaxUint32 {
+		*lo = uint32(v)
+		return
+	}
+	v += c.payloadLen(side) - int64(*lo) // the whole sum
+	r := c.rareState()
+	r.lenHi[side] = int32(v >> 32)
+	*lo = uint32(v)
 }

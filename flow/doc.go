@@ -43,13 +43,13 @@
 // Connections live in a slab of fixed chunks (a *Conn never moves while
 // its connection lives, and is recycled after removal; free Conns are
 // linked through themselves) found through an open-addressing index keyed
-// by a seeded, direction-symmetric hash. A Conn is 144 bytes: its uid is
+// by a seeded, direction-symmetric hash. A Conn is 136 bytes: its uid is
 // one word (a seeded bijection of the creation number, which also orders
 // the end-of-input flush), its inactivity timeout a byte indexing the
-// table's few distinct values, its flags bits, its packet and IP byte
-// counters 32 bits (with high words in connRare past 4 Gi), its service
-// column two bytes (an index into a process-wide table of the few distinct
-// values). TCP connections add a pooled TCP state; only tunnelled
+// table's few distinct values, its flags bits, its packet, IP byte and
+// payload counters 32 bits (with high words in connRare past 4 Gi), its service
+// column two bytes (an index into a process-wide table of the few
+// distinct values). TCP connections add a pooled TCP state; only tunnelled
 // connections, histories over 8 letters, UDP checksum failures, counters
 // past 4 Gi and users of the conn framework (Ext) add a connRare.
 // Timers are 16-byte entries of a heap kept in fixed chunks (it grows

@@ -530,7 +530,6 @@ func (t *Table) layer(p *decode.Packet, l *decode.Layer, ts int64, parent UID, h
 		c.Start, c.Last = ts, ts
 		c.uid0 = t.nextUID0()
 		c.VLAN, c.InnerVLAN = p.VLAN, p.InnerVLAN
-		c.origLen, c.respLen = -1, -1
 		if encap != 0 {
 			c.rareState().encap = encap
 		}

@@ -537,3 +537,30 @@ func TestServiceColumn(t *testing.T) {
 		t.Errorf("AddService of a known combination allocates %.0f times", n)
 	}
 }
+
+// TestPayloadSums: non-TCP payload sums are 32 bits in the Conn, carry
+// into the rare state past 4 GiB, and may go negative as Zeek's do (a UDP
+// length field under 8).
+func TestPayloadSums(t *testing.T) {
+	var c Conn
+	c.addPayload(0, -8)
+	if got := c.payloadLen(0); got != -8 {
+		t.Errorf("after -8: %d", got)
+	}
+	if o, _ := c.Sizes(); o != 0 {
+		t.Errorf("negative sum reported as %d", o)
+	}
+	c.addPayload(0, 20)
+	if got := c.payloadLen(0); got != 12 {
+		t.Errorf("after +20: %d", got)
+	}
+	for i := 0; i < 70000; i++ {
+		c.addPayload(1, 65527)
+	}
+	if got, want := c.payloadLen(1), int64(70000)*65527; got != want {
+		t.Errorf("resp sum %d, want %d", got, want)
+	}
+	if o, r := c.Sizes(); o != 12 || r != uint64(70000)*65527 {
+		t.Errorf("Sizes %d %d", o, r)
+	}
+}

@@ -743,19 +743,11 @@ func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	if isOrig {
 		c.checkHistory(0x1, 'D')
 		c.cflags |= cfOrigActive
-		if c.origLen < 0 {
-			c.origLen = n
-		} else {
-			c.origLen += n
-		}
+		c.addPayload(0, n)
 	} else {
 		c.checkHistory(0x2, 'd')
 		c.cflags |= cfRespActive
-		if c.respLen < 0 {
-			c.respLen = n
-		} else {
-			c.respLen += n
-		}
+		c.addPayload(1, n)
 	}
 	t.count(c, isOrig, l)
 	if c.tcpFlags != 0 {
@@ -824,18 +816,10 @@ func (t *Table) icmpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	n := int64(l.PayloadLen)
 	if isOrig {
 		c.cflags |= cfOrigActive
-		if c.origLen < 0 {
-			c.origLen = n
-		} else {
-			c.origLen += n
-		}
+		c.addPayload(0, n)
 	} else {
 		c.cflags |= cfRespActive
-		if c.respLen < 0 {
-			c.respLen = n
-		} else {
-			c.respLen += n
-		}
+		c.addPayload(1, n)
 	}
 	if !l.PayloadTruncated {
 		t.count(c, isOrig, l)
