@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -168,6 +169,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Quiet, "q", false, "no summary line")
 	var cpuProfile string
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	var gcPercent int
+	fs.IntVar(&gcPercent, "gc-percent", defaultGCPercent, "Go GC target: how far the heap grows over live data before a collection (Go's default is 100). Lower trades a little CPU for less peak memory. Unless this flag is given, a GOGC environment variable wins")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "replay: write a heap profile (go tool pprof) to this file at the end of input, before the remaining flows are flushed")
 	fs.DurationVar(&cfg.Interim, "interim", 0, "write interim records of long-lived connections every interval (e.g. 1h) to conn_long.log")
 	fs.IntVar(&cfg.MaxFlows, "max-flows", 0, "bound on live connections (per worker with -i); when full, half-open ones are evicted first (0: unbounded for -r, a default from available memory for -i)")
@@ -252,6 +255,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "flowlog: --writer %q: want tsv, json, arrow or parquet\n", w)
 			return exitBadArgs
 		}
+	}
+	gcSet := false
+	fs.Visit(func(f *flag.Flag) { gcSet = gcSet || f.Name == "gc-percent" })
+	if gcSet || os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
 	}
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
@@ -786,6 +794,13 @@ func (o *outputs) close() error {
 	}
 	return first
 }
+
+// defaultGCPercent is flowlog's GC target. Its heap is mostly flow state
+// that lives as long as the flows; Go's default of 100 lets garbage
+// (handshake decryption, index growth) take the heap to twice that before
+// a collection. At 50, the many-flows replays peaked about 8% lower for
+// 2-4% more CPU (11 collections instead of 5); bench-1g ran 3 instead of 2.
+const defaultGCPercent = 50
 
 // flushBatch is how many connections one FlushStep removes at the end of
 // input.
