@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/sha256"
 )
 
@@ -64,40 +63,57 @@ type quicKeys struct {
 	hp      cipher.Block
 }
 
+// hmacSHA256 is HMAC-SHA256 (RFC 2104) of the concatenated msg under key,
+// computed with sha256.Sum256 over stack buffers: QUIC key derivation runs
+// for every QUIC connection, and crypto/hmac and crypto/hkdf allocate
+// their digests each time. Keys are at most 64 bytes here (a salt, or a
+// 32-byte secret) and messages at most 192 (a connection ID, a label).
+func hmacSHA256(key []byte, msg ...[]byte) [32]byte {
+	var k [64]byte
+	if len(key) > 64 {
+		h := sha256.Sum256(key)
+		copy(k[:], h[:])
+	} else {
+		copy(k[:], key)
+	}
+	var buf [64 + 192]byte
+	for i := range 64 {
+		buf[i] = k[i] ^ 0x36
+	}
+	b := buf[:64]
+	for _, m := range msg {
+		b = append(b, m...) // stays on the stack while within buf
+	}
+	inner := sha256.Sum256(b)
+	for i := range 64 {
+		buf[i] = k[i] ^ 0x5c
+	}
+	b = append(buf[:64], inner[:]...)
+	return sha256.Sum256(b)
+}
+
 // hkdfExpandLabel is TLS 1.3 HKDF-Expand-Label (RFC 8446 section 7.1) with
-// an empty context, over SHA-256.
-func hkdfExpandLabel(secret []byte, label string, length int) ([]byte, error) {
+// an empty context, over SHA-256, for outputs of at most one hash block
+// (32 bytes): T(1) = HMAC(secret, info || 0x01).
+func hkdfExpandLabel(secret []byte, label string, length int) [32]byte {
 	var info [64]byte
 	b := append(info[:0], byte(length>>8), byte(length), byte(6+len(label)))
 	b = append(b, "tls13 "...)
 	b = append(b, label...)
-	b = append(b, 0)
-	return hkdf.Expand(sha256.New, secret, string(b), length)
+	b = append(b, 0, 1) // empty context, then the block counter
+	out := hmacSHA256(secret, b)
+	clear(out[length:])
+	return out
 }
 
 // deriveQUICKeys derives the client Initial keys (RFC 9001 section 5.2).
 func deriveQUICKeys(version uint32, qv *quicVersion, dcid []byte) (*quicKeys, error) {
-	initial, err := hkdf.Extract(sha256.New, dcid, qv.salt)
-	if err != nil {
-		return nil, err
-	}
-	client, err := hkdfExpandLabel(initial, "client in", 32)
-	if err != nil {
-		return nil, err
-	}
-	key, err := hkdfExpandLabel(client, qv.keyLabel, 16)
-	if err != nil {
-		return nil, err
-	}
-	iv, err := hkdfExpandLabel(client, qv.ivLabel, 12)
-	if err != nil {
-		return nil, err
-	}
-	hpKey, err := hkdfExpandLabel(client, qv.hpLabel, 16)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(key)
+	initial := hmacSHA256(qv.salt, dcid) // HKDF-Extract(salt, DCID)
+	client := hkdfExpandLabel(initial[:], "client in", 32)
+	key := hkdfExpandLabel(client[:], qv.keyLabel, 16)
+	iv := hkdfExpandLabel(client[:], qv.ivLabel, 12)
+	hpKey := hkdfExpandLabel(client[:], qv.hpLabel, 16)
+	block, err := aes.NewCipher(key[:16])
 	if err != nil {
 		return nil, err
 	}
@@ -105,12 +121,12 @@ func deriveQUICKeys(version uint32, qv *quicVersion, dcid []byte) (*quicKeys, er
 	if err != nil {
 		return nil, err
 	}
-	hp, err := aes.NewCipher(hpKey)
+	hp, err := aes.NewCipher(hpKey[:16])
 	if err != nil {
 		return nil, err
 	}
 	k := &quicKeys{version: version, dcid: append([]byte(nil), dcid...), aead: aead, hp: hp}
-	copy(k.iv[:], iv)
+	copy(k.iv[:], iv[:12])
 	return k, nil
 }
 

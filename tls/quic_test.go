@@ -3,6 +3,7 @@ package tls
 import (
 	"bytes"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,24 +18,26 @@ var rfcDCID = unhex("8394c8f03e515708")
 // TestRFC9001Keys checks the key schedule against the intermediate values of
 // RFC 9001 Appendix A.1.
 func TestRFC9001Keys(t *testing.T) {
-	initial, err := hkdf.Extract(sha256.New, rfcDCID, quicV1.salt)
-	if err != nil {
-		t.Fatal(err)
+	initial := hmacSHA256(quicV1.salt, rfcDCID)
+	client := hkdfExpandLabel(initial[:], "client in", 32)
+	key := hkdfExpandLabel(client[:], "quic key", 16)
+	iv := hkdfExpandLabel(client[:], "quic iv", 12)
+	hp := hkdfExpandLabel(client[:], "quic hp", 16)
+	// crypto/hkdf as an independent reference for the extract step.
+	ref, err := hkdf.Extract(sha256.New, rfcDCID, quicV1.salt)
+	if err != nil || !bytes.Equal(ref, initial[:]) {
+		t.Errorf("initial secret %x, crypto/hkdf %x (%v)", initial, ref, err)
 	}
-	client, _ := hkdfExpandLabel(initial, "client in", 32)
-	key, _ := hkdfExpandLabel(client, "quic key", 16)
-	iv, _ := hkdfExpandLabel(client, "quic iv", 12)
-	hp, _ := hkdfExpandLabel(client, "quic hp", 16)
 	for _, c := range []struct {
 		name string
 		got  []byte
 		want string
 	}{
-		{"initial_secret", initial, "7db5df06e7a69e432496adedb00851923595221596ae2ae9fb8115c1e9ed0a44"},
-		{"client_initial_secret", client, "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea"},
-		{"key", key, "1f369613dd76d5467730efcbe3b1a22d"},
-		{"iv", iv, "fa044b2f42a3fd3b46fb255c"},
-		{"hp", hp, "9f50449e04a0e810283a1e9933adedd2"},
+		{"initial_secret", initial[:], "7db5df06e7a69e432496adedb00851923595221596ae2ae9fb8115c1e9ed0a44"},
+		{"client_initial_secret", client[:], "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea"},
+		{"key", key[:16], "1f369613dd76d5467730efcbe3b1a22d"},
+		{"iv", iv[:12], "fa044b2f42a3fd3b46fb255c"},
+		{"hp", hp[:16], "9f50449e04a0e810283a1e9933adedd2"},
 	} {
 		if hex.EncodeToString(c.got) != c.want {
 			t.Errorf("%s = %x, want %s (RFC 9001 A.1)", c.name, c.got, c.want)
@@ -286,5 +289,29 @@ func TestQUICHostile(t *testing.T) {
 		if LooksLikeQUICInitial(b) {
 			t.Errorf("%x...: LooksLikeQUICInitial", b[:6])
 		}
+	}
+}
+
+// TestHMACSHA256 compares the stack-buffer HMAC with crypto/hmac over key
+// and message lengths around the block size, and checks that it does not
+// allocate.
+func TestHMACSHA256(t *testing.T) {
+	data := make([]byte, 300)
+	for i := range data {
+		data[i] = byte(i*7 + 3)
+	}
+	for _, kl := range []int{0, 1, 20, 32, 63, 64, 65, 100} {
+		for _, ml := range []int{0, 1, 8, 20, 55, 56, 64, 100, 192} {
+			m := hmac.New(sha256.New, data[:kl])
+			m.Write(data[100 : 100+ml])
+			want := m.Sum(nil)
+			got := hmacSHA256(data[:kl], data[100:100+ml/2], data[100+ml/2:100+ml])
+			if !bytes.Equal(got[:], want) {
+				t.Errorf("key %d msg %d: %x, want %x", kl, ml, got, want)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { hkdfExpandLabel(data[:32], "quic key", 16) }); n != 0 {
+		t.Errorf("hkdfExpandLabel allocates %.0f times", n)
 	}
 }

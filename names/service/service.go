@@ -6,6 +6,7 @@ import (
 	"github.com/flowlog/flowlog/decode"
 	"github.com/flowlog/flowlog/flow"
 	"github.com/flowlog/flowlog/names/dnsmsg"
+	"github.com/flowlog/flowlog/tls"
 )
 
 // Config tunes the detector. Zero values take the defaults.
@@ -48,8 +49,11 @@ type Detector struct {
 	dnsMsg dnsmsg.Msg // reused by dnsOK
 	// scratch runs a Small detector (Start, Step).
 	scratch conn
-	// bufs recycles prefix arrays by capacity class (bufClasses).
-	bufs [len(bufClasses)][][]byte
+	// bufs recycles prefix arrays by capacity class (bufClasses);
+	// quicFree and dtlsFree recycle handshake assemblers.
+	bufs     [len(bufClasses)][][]byte
+	quicFree []*tls.QUICAssembler
+	dtlsFree []*tls.DTLSAssembler
 	// Stats
 	attached, detached uint64
 }
@@ -283,6 +287,8 @@ func (d *Detector) get() *conn {
 func (d *Detector) Free(w *State) {
 	d.putBuf(w.orig.buf)
 	d.putBuf(w.resp.buf)
+	d.putQUIC(w)
+	d.putDTLS(w)
 	*w = conn{}
 	if len(d.free) < maxPool {
 		d.free = append(d.free, w)

@@ -82,34 +82,34 @@ func (w *conn) classifyUDP(c *flow.Conn, isOrig bool, p []byte) {
 
 	if w.live&uQUIC != 0 && isOrig {
 		if w.quic.quic == nil && tls.LooksLikeQUICInitial(p) {
-			w.quic.quic = new(tls.QUICAssembler)
+			w.quic.quic = w.d.getQUIC()
 		}
 		if a := w.quic.quic; a != nil && !a.Done() {
 			if h, _ := a.Add(p); h != nil {
 				found(uQUIC, QUIC, SSL)
-				w.quic.quic = nil
+				w.d.putQUIC(w)
 				return
 			}
 			if !a.Done() {
 				return // more Initial packets to come
 			}
-			w.quic.quic = nil
+			w.d.putQUIC(w)
 		}
 	}
 	if w.live&uDTLS != 0 && isOrig {
 		if w.quic.dtls == nil && tls.LooksLikeDTLS(p) {
-			w.quic.dtls = new(tls.DTLSAssembler)
+			w.quic.dtls = w.d.getDTLS()
 		}
 		if a := w.quic.dtls; a != nil && !a.Done() {
 			if h, _ := a.Add(p); h != nil {
 				found(uDTLS, DTLS)
-				w.quic.dtls = nil
+				w.d.putDTLS(w)
 				return
 			}
 			if !a.Done() {
 				return
 			}
-			w.quic.dtls = nil
+			w.d.putDTLS(w)
 		}
 	}
 	if w.live&uRDPEUDP != 0 && len(p) >= 8 && p[0] == 0xff && p[1] == 0xff && p[2] == 0xff && p[3] == 0xff {
@@ -235,4 +235,41 @@ func sip(p []byte) bool {
 		return true
 	}
 	return bytes.HasSuffix(line, []byte(" SIP/2.0")) && bytes.Contains(line, []byte(" sip:"))
+}
+
+// getQUIC and getDTLS return a recycled (Reset) handshake assembler;
+// putQUIC and putDTLS take back the one of w: an assembler's buffers are
+// several KiB, and most UDP detectors need one only for a packet or two.
+func (d *Detector) getQUIC() *tls.QUICAssembler {
+	if k := len(d.quicFree); k > 0 {
+		a := d.quicFree[k-1]
+		d.quicFree = d.quicFree[:k-1]
+		return a
+	}
+	return new(tls.QUICAssembler)
+}
+
+func (d *Detector) putQUIC(w *conn) {
+	if a := w.quic.quic; a != nil && len(d.quicFree) < maxPool {
+		a.Reset()
+		d.quicFree = append(d.quicFree, a)
+	}
+	w.quic.quic = nil
+}
+
+func (d *Detector) getDTLS() *tls.DTLSAssembler {
+	if k := len(d.dtlsFree); k > 0 {
+		a := d.dtlsFree[k-1]
+		d.dtlsFree = d.dtlsFree[:k-1]
+		return a
+	}
+	return new(tls.DTLSAssembler)
+}
+
+func (d *Detector) putDTLS(w *conn) {
+	if a := w.quic.dtls; a != nil && len(d.dtlsFree) < maxPool {
+		a.Reset()
+		d.dtlsFree = append(d.dtlsFree, a)
+	}
+	w.quic.dtls = nil
 }
