@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flowlog/flowlog/decode"
@@ -563,4 +564,28 @@ func TestPayloadSums(t *testing.T) {
 	if o, r := c.Sizes(); o != 12 || r != uint64(70000)*65527 {
 		t.Errorf("Sizes %d %d", o, r)
 	}
+}
+
+// TestServiceConcurrent: tables in several goroutines share the service
+// intern table (run with -race).
+func TestServiceConcurrent(t *testing.T) {
+	names := []string{"dns", "ssl", "http", "quic", "smtp", "ntp", "krb", "gssapi"}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				var c Conn
+				a, b := names[(i+g)%len(names)], names[(i*3+g)%len(names)]
+				c.AddService(a)
+				c.AddService(b)
+				if want := a + "," + b; c.Service() != want {
+					t.Errorf("service %q, want %q", c.Service(), want)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
 }
