@@ -122,7 +122,7 @@ func TestLayoutSizes(t *testing.T) {
 		got, want uintptr
 	}{
 		{"Conn", unsafe.Sizeof(Conn{}), 136},
-		{"tcpState", unsafe.Sizeof(tcpState{}), 184},
+		{"tcpState", unsafe.Sizeof(tcpState{}), 160},
 		{"timer", unsafe.Sizeof(timer{}), 16},
 	} {
 		if c.got > c.want {

@@ -172,10 +172,17 @@ func (c *Conn) rareState() *connRare {
 // counts returns the scaled history counters of one side of a TCP
 // connection.
 func (c *Conn) counts(isOrig bool) *counters {
-	if isOrig {
-		return &c.tcp.counts[0]
+	k := c.tcp.counts
+	if k == nil {
+		// First bad checksum, retransmission, zero window or gap of the
+		// connection: most never have one.
+		k = new([2]counters)
+		c.tcp.counts = k
 	}
-	return &c.tcp.counts[1]
+	if isOrig {
+		return &k[0]
+	}
+	return &k[1]
 }
 
 // UID returns the connection's uid.
@@ -322,7 +329,9 @@ func (c *Conn) flip() {
 	c.OrigP, c.RespP = c.RespP, c.OrigP
 	if c.tcp != nil {
 		c.tcp.orig, c.tcp.resp = c.tcp.resp, c.tcp.orig
-		c.tcp.counts[0], c.tcp.counts[1] = c.tcp.counts[1], c.tcp.counts[0]
+		if k := c.tcp.counts; k != nil {
+			k[0], k[1] = k[1], k[0]
+		}
 		// TCP's FlipRoles also flips its packet children, ConnSize among
 		// them: packets counted so far move with their sender. (UDP's
 		// ConnSize is an ordinary child and keeps its counts: a UDP flow
@@ -369,6 +378,7 @@ func (c *Conn) CopyTo(dst *Conn) {
 		}
 		*tcp = *c.tcp
 		tcp.orig.blocks, tcp.resp.blocks = nil, nil // reassembly state is not part of the record
+		tcp.counts = nil                            // nor are the history letters' counters
 		dst.tcp = tcp
 	}
 	if c.rare != nil {

@@ -61,8 +61,8 @@ type tcpEndpoint struct {
 // and other connections do not carry it.
 type tcpState struct {
 	orig, resp tcpEndpoint
-	counts     [2]counters // scaled history counters: orig, resp
-	missed     uint64      // bytes in content gaps (Zeek's content_gap)
+	counts     *[2]counters // scaled history counters: orig, resp (nil until the first event; kept when recycled)
+	missed     uint64       // bytes in content gaps (Zeek's content_gap)
 }
 
 // counters are the scaled history counters of one direction (c, t, w, g).

@@ -391,9 +391,13 @@ func (t *Table) newTCP() *tcpState {
 	if n := len(t.tcpFree); n > 0 {
 		s = t.tcpFree[n-1]
 		t.tcpFree = t.tcpFree[:n-1]
-		ob, rb := s.orig.blocks, s.resp.blocks
+		ob, rb, k := s.orig.blocks, s.resp.blocks, s.counts
 		*s = tcpState{}
 		s.orig.blocks, s.resp.blocks = ob, rb // holders reused, emptied below
+		if k != nil {
+			*k = [2]counters{}
+			s.counts = k
+		}
 		if ob != nil {
 			*ob = (*ob)[:0]
 		}
