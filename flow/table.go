@@ -132,6 +132,7 @@ type Table struct {
 	// compactFloor: the timer heap is compacted only past this size.
 	compactFloor int
 	timers       timerHeap
+	expireQ      timerFIFO // expire timers, scheduled in due order
 	user         userTimerHeap
 	seq          uint64
 	now          int64
@@ -263,10 +264,25 @@ func (t *Table) advance(now int64) {
 	// The table's own timers and the framework's fire in one time order
 	// (table timers first at equal times).
 	for {
-		ht := t.timers.len() > 0 && t.timers.top().at() <= t.now
+		// The next table timer: the heap's or the FIFO's (the heap's at
+		// equal keys).
+		var next *timer
+		fromFIFO := false
+		if t.timers.len() > 0 {
+			next = t.timers.top()
+		}
+		if t.expireQ.len() > 0 && (next == nil || t.expireQ.first().key < next.key) {
+			next, fromFIFO = t.expireQ.first(), true
+		}
+		ht := next != nil && next.at() <= t.now
 		hu := t.user.len() > 0 && t.user.top().at <= t.now
-		if ht && (!hu || t.timers.top().at() <= t.user.top().at) {
-			tm := t.timers.pop()
+		if ht && (!hu || next.at() <= t.user.top().at) {
+			var tm timer
+			if fromFIFO {
+				tm = t.expireQ.pop()
+			} else {
+				tm = t.timers.pop()
+			}
 			if c := t.slab.at(tm.ref); c.gen != tm.gen || c.cflags&cfRemoved != 0 {
 				continue
 			}
@@ -324,13 +340,22 @@ func (t *Table) FlushStep(n int) bool {
 	t.flushStarted = false
 	t.flushing = timerHeap{}
 	t.timers.reset()
+	t.expireQ.reset()
 	t.user.reset()
 	return false
 }
 
 func (t *Table) addTimer(c *Conn, at int64, kind timerKind) {
-	t.timers.push(makeTimer(at, kind, c.ref, c.gen))
+	tm := makeTimer(at, kind, c.ref, c.gen)
+	if kind == timerExpire && (t.expireQ.len() == 0 || t.expireQ.last().key <= tm.key) {
+		t.expireQ.push(tm) // in due order (see timerFIFO)
+		return
+	}
+	t.timers.push(tm)
 }
+
+// timerCount is the number of pending table timers, live or not.
+func (t *Table) timerCount() int { return t.timers.len() + t.expireQ.len() }
 
 // nextUID0 returns the first word of the next uid (see uidFrom): a
 // seeded bijection of the uid sequence number, so uids never repeat and
@@ -425,7 +450,7 @@ func (t *Table) remove(c *Conn, why Reason) {
 	t.index.remove(t.connTag(c), c.ref)
 	t.live--
 	t.stats.Removed++
-	if n := t.timers.len(); n > t.live+t.live/4+4096 && n > t.compactFloor {
+	if n := t.timerCount(); n > t.live+t.live/4+4096 && n > t.compactFloor {
 		t.compactTimers()
 	}
 	t.events = append(t.events, Event{Kind: EventClosed, Reason: why, Conn: c})
@@ -697,12 +722,14 @@ func (t *Table) evict() {
 // and only after the heap grew by half since the last time (when most
 // timers are live), so the cost stays a constant per timer.
 func (t *Table) compactTimers() {
-	t.timers.filter(func(tm *timer) bool {
+	live := func(tm *timer) bool {
 		c := t.slab.at(tm.ref)
 		return c.gen == tm.gen && c.cflags&cfRemoved == 0
-	})
+	}
+	t.timers.filter(live)
+	t.expireQ.filter(live)
 	t.stats.TimerCompactions++
-	t.compactFloor = t.timers.len() + t.timers.len()/2
+	t.compactFloor = t.timerCount() + t.timerCount()/2
 }
 
 // maxTunnelChanges is Zeek's Tunnel::max_changes_per_connection.

@@ -416,7 +416,7 @@ func TestFloodKeepsTimersBounded(t *testing.T) {
 	if tbl.Len() > max {
 		t.Fatalf("%d live flows > %d", tbl.Len(), max)
 	}
-	if n := tbl.timers.len(); n > 4*max+1024 {
+	if n := tbl.timerCount(); n > 4*max+1024 {
 		t.Errorf("%d pending timers for %d live flows: evicted flows' timers kept", n, tbl.Len())
 	}
 	if n := len(tbl.fifo); n > 2*max+1 {
@@ -588,4 +588,38 @@ func TestServiceConcurrent(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+// TestTimerFIFO: the expire-timer queue pops in order across chunks,
+// filters in place and empties.
+func TestTimerFIFO(t *testing.T) {
+	var q timerFIFO
+	const n = 3*heapChunk + 17
+	next := uint32(0)
+	for i := 0; i < n; i++ {
+		q.push(timer{key: int64(i) << 3, ref: uint32(i)})
+		if i%3 == 2 { // interleave pops with pushes
+			if x := q.pop(); x.ref != next {
+				t.Fatalf("pop %d, want %d", x.ref, next)
+			}
+			next++
+		}
+	}
+	q.filter(func(x *timer) bool { return x.ref%2 == 0 })
+	prev := int64(-1)
+	for q.len() > 0 {
+		if q.last().ref%2 != 0 {
+			t.Fatalf("last %d kept by the filter", q.last().ref)
+		}
+		x := q.pop()
+		if x.ref%2 != 0 || x.key <= prev {
+			t.Fatalf("popped %d (key %d after %d)", x.ref, x.key, prev)
+		}
+		prev = x.key
+	}
+	q.push(timer{key: 8, ref: 1})
+	q.reset()
+	if q.len() != 0 || len(q.chunks) > 1 {
+		t.Fatalf("after reset: %d timers, %d chunks", q.len(), len(q.chunks))
+	}
 }

@@ -187,3 +187,108 @@ func (h *minHeap[T]) down(i int) {
 
 // timerHeap holds the table's own (Zeek) timers.
 type timerHeap = minHeap[timer]
+
+// timerFIFO is a queue of timers scheduled in due order: a timer whose due
+// time is no earlier than the last one queued joins it at O(1), and the
+// queue pops in order without the heap's O(log n) sifting through memory
+// spread over the whole heap. The TCP ExpireTimer, re-armed every
+// tcp_session_timer (6 s) of packet time for every live TCP connection,
+// is scheduled that way (now + a constant, and now never goes back): with
+// many long-lived connections it is most of the table's timer work.
+// Storage is fixed chunks, like minHeap's.
+type timerFIFO struct {
+	chunks [][]timer
+	head   int // index of the first timer in chunks[0]
+	n      int
+	spare  []timer // an emptied chunk kept for reuse
+}
+
+func (q *timerFIFO) len() int { return q.n }
+
+// first returns the earliest timer (the queue must not be empty).
+func (q *timerFIFO) first() *timer { return &q.chunks[0][q.head] }
+
+// last returns the latest timer (the queue must not be empty).
+func (q *timerFIFO) last() *timer {
+	i := q.head + q.n - 1
+	return &q.chunks[i>>heapChunkBits][i&(heapChunk-1)]
+}
+
+func (q *timerFIFO) push(x timer) {
+	i := q.head + q.n
+	if c := i >> heapChunkBits; c == len(q.chunks) {
+		ch := q.spare
+		q.spare = nil
+		if ch == nil {
+			ch = make([]timer, heapChunk)
+		}
+		q.chunks = append(q.chunks, ch)
+	}
+	q.chunks[i>>heapChunkBits][i&(heapChunk-1)] = x
+	q.n++
+}
+
+func (q *timerFIFO) pop() timer {
+	x := q.chunks[0][q.head]
+	q.head++
+	q.n--
+	if q.head == heapChunk || q.n == 0 {
+		q.dropHead()
+	}
+	return x
+}
+
+// dropHead retires the first chunk once it is used up (or the queue is
+// empty), keeping one spare.
+func (q *timerFIFO) dropHead() {
+	if q.n == 0 {
+		q.head = 0
+		if len(q.chunks) > 1 {
+			clear(q.chunks[1:])
+			q.chunks = q.chunks[:1]
+		}
+		return
+	}
+	q.spare = q.chunks[0]
+	copy(q.chunks, q.chunks[1:])
+	q.chunks[len(q.chunks)-1] = nil
+	q.chunks = q.chunks[:len(q.chunks)-1]
+	q.head = 0
+}
+
+// filter keeps the timers keep accepts, in order.
+func (q *timerFIFO) filter(keep func(*timer) bool) {
+	n := 0
+	for i := 0; i < q.n; i++ {
+		j := q.head + i
+		x := &q.chunks[j>>heapChunkBits][j&(heapChunk-1)]
+		if keep(x) {
+			k := q.head + n
+			q.chunks[k>>heapChunkBits][k&(heapChunk-1)] = *x
+			n++
+		}
+	}
+	q.n = n
+	used := (q.head + q.n + heapChunk - 1) >> heapChunkBits
+	if used < 1 {
+		used = 1
+	}
+	for c := used; c < len(q.chunks); c++ {
+		q.chunks[c] = nil
+	}
+	if len(q.chunks) > used {
+		q.chunks = q.chunks[:used]
+	}
+	if q.n == 0 {
+		q.head = 0
+	}
+}
+
+// reset empties the queue, keeping one chunk.
+func (q *timerFIFO) reset() {
+	q.head, q.n = 0, 0
+	if len(q.chunks) > 1 {
+		clear(q.chunks[1:])
+		q.chunks = q.chunks[:1]
+	}
+}
