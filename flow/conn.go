@@ -48,6 +48,7 @@ const (
 	cfExtUsed                // rare.ext is in use by this connection
 	cfOrigActive             // non-TCP: the originator sent packets (Zeek's UDP_ACTIVE)
 	cfRespActive             // non-TCP: the responder sent packets
+	cfUDPChk                 // UDP: bad checksum counters in Table.udpChk
 )
 
 // Conn is one connection's state and, once removed, its conn.log record.
@@ -137,10 +138,9 @@ type connRare struct {
 	ext           *Ext  // conn framework state (and anything callers attach)
 	parents       []UID // uids of enclosing tunnel connections
 	histMore      []byte
-	inact         int64     // inactivity timeout (ns) when Conn.inact is inactOverflow
-	udpChk        [2]scaled // UDP bad checksums per side (history C/c)
-	encap         uint64    // identity of the current encapsulation (0: none)
-	tunnelChanges uint8     // tunnel changes reported (Zeek's tunnel_changes)
+	inact         int64  // inactivity timeout (ns) when Conn.inact is inactOverflow
+	encap         uint64 // identity of the current encapsulation (0: none)
+	tunnelChanges uint8  // tunnel changes reported (Zeek's tunnel_changes)
 	// hi holds the high words of the packet and IP byte counts past 4 Gi:
 	// orig packets, resp packets, orig IP bytes, resp IP bytes.
 	hi [4]uint32
@@ -161,7 +161,7 @@ func (r *connRare) reset() {
 
 // rareState returns c's connRare, creating it on first use. Like ext, it
 // stays with the Conn when the table recycles it (emptied): only tunnels,
-// histories over maxInlineHistory letters and UDP bad checksums need one.
+// histories over maxInlineHistory letters and counters past 4 Gi need one.
 func (c *Conn) rareState() *connRare {
 	if c.rare == nil {
 		c.rare = &connRare{}

@@ -50,8 +50,8 @@
 // payload counters 32 bits (with high words in connRare past 4 Gi), its service
 // column two bytes (an index into a process-wide table of the few
 // distinct values). TCP connections add a pooled TCP state; only tunnelled
-// connections, histories over 8 letters, UDP checksum failures, counters
-// past 4 Gi and users of the conn framework (Ext) add a connRare.
+// connections, histories over 8 letters, counters past 4 Gi and users of
+// the conn framework (Ext) add a connRare.
 // Timers are 16-byte entries of a heap kept in fixed chunks (it grows
 // without copying). A table-wide Analyzer (names' service detection and
 // SNI tracking) keeps its per-connection state itself, behind a 4-byte ref.

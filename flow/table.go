@@ -133,10 +133,13 @@ type Table struct {
 	compactFloor int
 	timers       timerHeap
 	expireQ      timerFIFO // expire timers, scheduled in due order
-	user         userTimerHeap
-	seq          uint64
-	now          int64
-	events       []Event
+	// udpChk holds the scaled bad-checksum counters (history C/c) of the
+	// UDP connections that had one, by slab ref.
+	udpChk map[uint32][2]scaled
+	user   userTimerHeap
+	seq    uint64
+	now    int64
+	events []Event
 	// freeHead is the ref of the first free Conn (0: none); each free
 	// Conn's uid0 holds the next.
 	freeHead uint32
@@ -447,6 +450,9 @@ func (t *Table) remove(c *Conn, why Reason) {
 		c.anaRef = 0
 	}
 	c.cflags |= cfRemoved
+	if c.cflags&cfUDPChk != 0 {
+		delete(t.udpChk, c.ref)
+	}
 	t.index.remove(t.connTag(c), c.ref)
 	t.live--
 	t.stats.Removed++

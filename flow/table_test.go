@@ -623,3 +623,44 @@ func TestTimerFIFO(t *testing.T) {
 		t.Fatalf("after reset: %d timers, %d chunks", q.len(), len(q.chunks))
 	}
 }
+
+// TestUDPBadChecksumLetters: UDP bad checksums add C (c for the responder)
+// at 1, 10, 100 ... per side, from counters kept in the table, dropped
+// when the connection goes.
+func TestUDPBadChecksumLetters(t *testing.T) {
+	tbl := New(Config{Seed: 1})
+	var p decode.Packet
+	p.N = 1
+	l := &p.Layers[0]
+	var conn *Conn
+	send := func(i int, src, dst string, bad bool) {
+		s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
+		*l = decode.Layer{Session: true, BadChecksum: bad, UDPLen: 20, PayloadLen: 12, IPLen: 40}
+		l.Key = decode.Key{Src: addrOf(s.Addr()), Dst: addrOf(d.Addr()), SrcPort: s.Port(), DstPort: d.Port(), Proto: 17}
+		p.TS = int64(1e18) + int64(i)*1e6
+		tbl.Packet(&p)
+		for _, ev := range tbl.Events() {
+			if ev.Kind == EventOpened {
+				conn = ev.Conn
+			}
+		}
+	}
+	send(0, "10.0.0.1:4000", "10.0.0.2:9999", false)
+	for i := 1; i <= 10; i++ {
+		send(i, "10.0.0.1:4000", "10.0.0.2:9999", true)
+	}
+	send(11, "10.0.0.2:9999", "10.0.0.1:4000", true)
+	if h := conn.History(); h != "DCCc" {
+		t.Errorf("history %q, want DCCc", h)
+	}
+	if conn.rare != nil {
+		t.Errorf("bad checksums gave the connection a connRare")
+	}
+	if len(tbl.udpChk) != 1 {
+		t.Fatalf("%d counter entries, want 1", len(tbl.udpChk))
+	}
+	tbl.Flush()
+	if len(tbl.udpChk) != 0 {
+		t.Errorf("%d counter entries after the flush", len(tbl.udpChk))
+	}
+}

@@ -731,11 +731,19 @@ func (t *Table) tcpTimer(c *Conn, tm timer) {
 func (t *Table) udpPacket(c *Conn, isOrig bool, l *decode.Layer, ts int64) {
 	if l.BadChecksum {
 		// UDPSessionAdapter::HandleBadChecksum; the packet is not counted.
-		if isOrig {
-			scaledLetter(c, &c.rareState().udpChk[0], true, 'C')
-		} else {
-			scaledLetter(c, &c.rareState().udpChk[1], false, 'C')
+		// The counters live in the table's udpChk map: one connection in
+		// twenty of many-flows.pcap has one, too many for a connRare each.
+		if t.udpChk == nil {
+			t.udpChk = make(map[uint32][2]scaled)
 		}
+		k := t.udpChk[c.ref]
+		side := 0
+		if !isOrig {
+			side = 1
+		}
+		scaledLetter(c, &k[side], isOrig, 'C')
+		t.udpChk[c.ref] = k
+		c.cflags |= cfUDPChk
 		return
 	}
 	c.Last = ts
