@@ -15,9 +15,9 @@ const serviceOverflow serviceID = 1<<16 - 1
 // bytes instead of a string header. The values are few (the analyzer
 // names of names/service and their combinations in confirmation order),
 // so one table serves every flow table of the process, whatever goroutine
-// runs it: lookups take a read lock, reading a name none (the names slice
-// is replaced, never changed, when a value is added). Past 65,534 values a
-// connection keeps its string in connRare.
+// runs it: lookups take a read lock, reading a name takes none (the names
+// slice is replaced, never changed, when a value is added). Past 65,534
+// values a connection keeps its string in connRare.
 var services = struct {
 	mu    sync.RWMutex
 	ids   map[string]serviceID

@@ -324,7 +324,7 @@ func (t *Table) FlushStep(n int) bool {
 		// hook might still add go to a new heap.)
 		t.flushStarted = true
 		t.flushing, t.timers = t.timers, timerHeap{}
-		t.flushing.n = 0
+		t.flushing.empty()
 		t.Range(func(c *Conn) bool {
 			t.flushing.push(timer{key: int64(t.creationSeq(c)), ref: c.ref, gen: c.gen})
 			return true
@@ -674,7 +674,7 @@ func halfOpen(c *Conn) bool {
 	if c.tcp != nil {
 		return c.tcp.resp.state == StateInactive
 	}
-	return c.respPkts == 0 && (c.rare == nil || c.rare.hi[1] == 0)
+	return c.RespPkts() == 0
 }
 
 type connRef struct {

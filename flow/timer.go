@@ -124,6 +124,10 @@ func (h *minHeap[T]) reset() {
 	h.n = 0
 }
 
+// empty removes every element, keeping all chunks for reuse (their old
+// contents are overwritten by later pushes).
+func (h *minHeap[T]) empty() { h.n = 0 }
+
 // filter keeps the elements keep accepts and restores the heap order.
 func (h *minHeap[T]) filter(keep func(*T) bool) {
 	n := 0

@@ -23,14 +23,7 @@ import (
 // the server an HTTP connection then goes to: conn.log's resp_name must
 // be the name the client asked for.
 func TestCorpusPassiveNames(t *testing.T) {
-	dir, ok := corpus.Dir()
-	if !ok {
-		t.Skip("Zeek parity corpus not found: skipping")
-	}
-	entries, err := corpus.Entries(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := corpusEntries(t)
 	var e *corpus.Entry
 	for i := range entries {
 		if entries[i].Name == "core.tunnels.gre-over-udp" {
@@ -44,7 +37,7 @@ func TestCorpusPassiveNames(t *testing.T) {
 	n := New(Config{Service: true, PassiveDNS: true, OnDNS: func(r *applog.DNSRecord) { dnsRecs = append(dnsRecs, r) }})
 	cols := n.ConnColumns()
 	var got []string
-	err = e.Replay(corpus.Hooks{
+	err := e.Replay(corpus.Hooks{
 		Opened: n.Opened,
 		Closed: func(c *flow.Conn) {
 			got = append(got, c.RespH.String()+":"+Service(c)+":"+cols[1].Value(c))
@@ -151,14 +144,7 @@ func TestPassiveBeforeReverse(t *testing.T) {
 // service.Detector.Attach (a State for every connection): the service
 // column must be the same for every connection.
 func TestSmallDetectorsMatchAttach(t *testing.T) {
-	dir, ok := corpus.Dir()
-	if !ok {
-		t.Skip("Zeek parity corpus not found: skipping")
-	}
-	entries, err := corpus.Entries(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := corpusEntries(t)
 	key := func(c *flow.Conn) string {
 		return c.Trans.String() + " " + c.OrigH.String() + ":" + strconv.Itoa(int(c.OrigP)) + " " +
 			c.RespH.String() + ":" + strconv.Itoa(int(c.RespP)) + " " + strconv.FormatInt(c.Start, 10)
@@ -202,4 +188,19 @@ func TestSmallDetectorsMatchAttach(t *testing.T) {
 	if small == 0 || withService == 0 {
 		t.Fatalf("nothing compared: %d Small detectors, %d services", small, withService)
 	}
+}
+
+// corpusEntries returns the Zeek parity corpus's entries, skipping the
+// test where the corpus is absent.
+func corpusEntries(t *testing.T) []corpus.Entry {
+	t.Helper()
+	dir, ok := corpus.Dir()
+	if !ok {
+		t.Skip("Zeek parity corpus not found: skipping")
+	}
+	entries, err := corpus.Entries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
 }

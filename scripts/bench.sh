@@ -37,7 +37,7 @@ measure() {
   for i in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$out.$i" "$@" >/dev/null 2>"$out.err.$i" || { cat "$out.err.$i"; return 1; }
   done
-  cat "$out".[0-9]* | sort -n -k"${SORTKEY:-1}" | awk -v n="$RUNS" 'NR==int((n+1)/2){print}'
+  cat "$out".[0-9]* | sort -n | awk -v n="$RUNS" 'NR==int((n+1)/2){print}'
 }
 tmpd=$(mktemp -d)
 trap 'rm -rf "$tmpd"' EXIT

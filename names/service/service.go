@@ -45,15 +45,17 @@ func (c *Config) defaults() {
 type Detector struct {
 	cfg    Config
 	expect map[expectKey]expectVal
-	free   []*conn    // recycled detectors
-	dnsMsg dnsmsg.Msg // reused by dnsOK
+	free   freeList[conn] // recycled detectors
+	dnsMsg dnsmsg.Msg     // reused by dnsOK
 	// scratch runs a Small detector (Start, Step).
 	scratch conn
 	// bufs recycles prefix arrays by capacity class (bufClasses);
-	// quicFree and dtlsFree recycle handshake assemblers.
+	// quicFree and dtlsFree recycle handshake assemblers (Reset): their
+	// buffers are several KiB, and most UDP detectors need one only for a
+	// packet or two.
 	bufs     [len(bufClasses)][][]byte
-	quicFree []*tls.QUICAssembler
-	dtlsFree []*tls.DTLSAssembler
+	quicFree freeList[tls.QUICAssembler]
+	dtlsFree freeList[tls.DTLSAssembler]
 	// Stats
 	attached, detached uint64
 }
@@ -191,7 +193,7 @@ func (d *Detector) pack(w *conn) (*State, Small) {
 		return nil, 0
 	}
 	if w.quic.quic != nil || w.quic.dtls != nil {
-		x := d.get()
+		x := d.free.get()
 		*x = *w
 		*w = conn{}
 		return x, 0
@@ -234,7 +236,7 @@ func (d *Detector) start(t *flow.Table, c *flow.Conn, p *decode.Packet, small bo
 		w = &d.scratch
 		*w = conn{}
 	} else {
-		w = d.get()
+		w = d.free.get()
 	}
 	w.d = d
 	w.tcp = c.Trans == flow.TransportTCP
@@ -273,25 +275,36 @@ func LayerOf(c *flow.Conn, p *decode.Packet) (*decode.Layer, bool) {
 	return nil, false
 }
 
-func (d *Detector) get() *conn {
-	if n := len(d.free); n > 0 {
-		w := d.free[n-1]
-		d.free[n-1] = nil
-		d.free = d.free[:n-1]
-		return w
-	}
-	return &conn{}
-}
-
 // Free gives back a detector from Start (done or not).
 func (d *Detector) Free(w *State) {
 	d.putBuf(w.orig.buf)
 	d.putBuf(w.resp.buf)
-	d.putQUIC(w)
-	d.putDTLS(w)
+	if w.quic.quic != nil {
+		w.dropQUIC()
+	}
+	if w.quic.dtls != nil {
+		w.dropDTLS()
+	}
 	*w = conn{}
-	if len(d.free) < maxPool {
-		d.free = append(d.free, w)
+	d.free.put(w)
+}
+
+// freeList recycles values of one type, keeping at most maxPool.
+type freeList[T any] []*T
+
+func (l *freeList[T]) get() *T {
+	if n := len(*l); n > 0 {
+		x := (*l)[n-1]
+		(*l)[n-1] = nil
+		*l = (*l)[:n-1]
+		return x
+	}
+	return new(T)
+}
+
+func (l *freeList[T]) put(x *T) {
+	if len(*l) < maxPool {
+		*l = append(*l, x)
 	}
 }
 

@@ -82,34 +82,34 @@ func (w *conn) classifyUDP(c *flow.Conn, isOrig bool, p []byte) {
 
 	if w.live&uQUIC != 0 && isOrig {
 		if w.quic.quic == nil && tls.LooksLikeQUICInitial(p) {
-			w.quic.quic = w.d.getQUIC()
+			w.quic.quic = w.d.quicFree.get()
 		}
 		if a := w.quic.quic; a != nil && !a.Done() {
 			if h, _ := a.Add(p); h != nil {
 				found(uQUIC, QUIC, SSL)
-				w.d.putQUIC(w)
+				w.dropQUIC()
 				return
 			}
 			if !a.Done() {
 				return // more Initial packets to come
 			}
-			w.d.putQUIC(w)
+			w.dropQUIC()
 		}
 	}
 	if w.live&uDTLS != 0 && isOrig {
 		if w.quic.dtls == nil && tls.LooksLikeDTLS(p) {
-			w.quic.dtls = w.d.getDTLS()
+			w.quic.dtls = w.d.dtlsFree.get()
 		}
 		if a := w.quic.dtls; a != nil && !a.Done() {
 			if h, _ := a.Add(p); h != nil {
 				found(uDTLS, DTLS)
-				w.d.putDTLS(w)
+				w.dropDTLS()
 				return
 			}
 			if !a.Done() {
 				return
 			}
-			w.d.putDTLS(w)
+			w.dropDTLS()
 		}
 	}
 	if w.live&uRDPEUDP != 0 && len(p) >= 8 && p[0] == 0xff && p[1] == 0xff && p[2] == 0xff && p[3] == 0xff {
@@ -237,39 +237,15 @@ func sip(p []byte) bool {
 	return bytes.HasSuffix(line, []byte(" SIP/2.0")) && bytes.Contains(line, []byte(" sip:"))
 }
 
-// getQUIC and getDTLS return a recycled (Reset) handshake assembler;
-// putQUIC and putDTLS take back the one of w: an assembler's buffers are
-// several KiB, and most UDP detectors need one only for a packet or two.
-func (d *Detector) getQUIC() *tls.QUICAssembler {
-	if k := len(d.quicFree); k > 0 {
-		a := d.quicFree[k-1]
-		d.quicFree = d.quicFree[:k-1]
-		return a
-	}
-	return new(tls.QUICAssembler)
-}
-
-func (d *Detector) putQUIC(w *conn) {
-	if a := w.quic.quic; a != nil && len(d.quicFree) < maxPool {
-		a.Reset()
-		d.quicFree = append(d.quicFree, a)
-	}
+// dropQUIC and dropDTLS give w's finished handshake assembler back.
+func (w *conn) dropQUIC() {
+	w.quic.quic.Reset()
+	w.d.quicFree.put(w.quic.quic)
 	w.quic.quic = nil
 }
 
-func (d *Detector) getDTLS() *tls.DTLSAssembler {
-	if k := len(d.dtlsFree); k > 0 {
-		a := d.dtlsFree[k-1]
-		d.dtlsFree = d.dtlsFree[:k-1]
-		return a
-	}
-	return new(tls.DTLSAssembler)
-}
-
-func (d *Detector) putDTLS(w *conn) {
-	if a := w.quic.dtls; a != nil && len(d.dtlsFree) < maxPool {
-		a.Reset()
-		d.dtlsFree = append(d.dtlsFree, a)
-	}
+func (w *conn) dropDTLS() {
+	w.quic.dtls.Reset()
+	w.d.dtlsFree.put(w.quic.dtls)
 	w.quic.dtls = nil
 }
